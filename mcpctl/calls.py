@@ -1,0 +1,203 @@
+"""``call``: resolve the tool, build and validate arguments, call it, and render the result."""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcpctl.args import build_arguments, validate
+from mcpctl.errors import McpctlError, ToolFailed, UsageError
+from mcpctl.output import dump_json, wire
+from mcpctl.registry import ToolRef, find_tool, list_tools, pick_bare
+from mcpctl.secrets import redact
+from mcpctl.session import SessionOptions, open_session
+from mcpctl.targets import Target
+
+if TYPE_CHECKING:
+    from mcp.types import Tool
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """A call as the user asked for it (arguments still unparsed)."""
+
+    ref: ToolRef
+    items: Sequence[str] = ()
+    base: dict[str, Any] | None = None
+    timeout: float | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class CallOutcome:
+    """What ``call`` prints: the wire result wrapped with what mcpctl adds."""
+
+    server: str
+    tool: str
+    arguments: dict[str, Any]
+    result: dict[str, Any] | None = None
+    request: dict[str, Any] | None = None
+    duration_ms: float = 0.0
+    attempts: int = 1
+    saved: list[str] = field(default_factory=list)
+
+    @property
+    def is_error(self) -> bool:
+        return bool(self.result and self.result.get("isError"))
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"server", "tool", "result" | "request", "attempts", "duration_ms"}``."""
+        out: dict[str, Any] = {"server": self.server, "tool": self.tool}
+        if self.request is not None:
+            out["dry_run"] = True
+            out["request"] = self.request
+            return out
+        out |= {"result": self.result, "attempts": self.attempts, "duration_ms": round(self.duration_ms, 1)}
+        if self.saved:
+            out["saved"] = self.saved
+        return out
+
+
+async def choose_target(ref: ToolRef, targets: Sequence[Target], options: SessionOptions) -> Target:
+    """The server to call: the named one, the only one, or the one that has the bare-named tool."""
+    if ref.server is not None:
+        return next(t for t in targets if t.name == ref.server)
+    if len(targets) == 1:
+        return targets[0]
+    return pick_bare(ref, await list_tools(targets, options))
+
+
+async def run_call(request: CallRequest, target: Target, options: SessionOptions) -> CallOutcome:
+    """Connect, look the tool up (all pages), coerce and validate arguments, then call (or dry-run)."""
+    async with open_session(target, options) as session:
+        tool = find_tool(await session.list_tools(), request.ref, target)
+        arguments = prepare_arguments(tool, request)
+        outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments, attempts=session.attempts)
+        if request.dry_run:
+            outcome.request = dry_run_request(tool.name, arguments)
+            return outcome
+        started = time.perf_counter()
+        result = await session.call_tool(tool.name, arguments, request.timeout)
+        outcome.duration_ms = (time.perf_counter() - started) * 1000
+        outcome.result = wire(result)
+        return outcome
+
+
+def prepare_arguments(tool: Tool, request: CallRequest) -> dict[str, Any]:
+    """Items over ``--args``, coerced by the inputSchema and validated against it."""
+    schema = tool.input_schema or None
+    arguments = build_arguments(list(request.items), schema, request.base)
+    validate(arguments, schema, target=tool.name)
+    return arguments
+
+
+def dry_run_request(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-RPC request ``call`` would send, secrets masked."""
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    masked: dict[str, Any] = json.loads(redact(dump_json(request)))
+    return masked
+
+
+def tool_failed(outcome: CallOutcome) -> McpctlError:
+    """The error reported when a tool answered ``isError: true``."""
+    text = first_text(outcome.result or {})
+    return ToolFailed(
+        f"tool '{outcome.tool}' reported an error" + (f": {text}" if text else ""),
+        server=outcome.server,
+    )
+
+
+def first_text(result: dict[str, Any]) -> str:
+    """The first line of the first text content, for error messages."""
+    for block in result.get("content", []):
+        if block.get("type") == "text" and block.get("text", "").strip():
+            return str(block["text"]).strip().splitlines()[0]
+    return ""
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_result(result: dict[str, Any]) -> str:
+    """Text contents as they are; other contents summarised; structuredContent only without text."""
+    parts: list[str] = []
+    has_text = False
+    for block in result.get("content", []):
+        kind = block.get("type")
+        if kind == "text":
+            has_text = True
+            parts.append(block.get("text", ""))
+        else:
+            parts.append(_summary(block))
+    if not has_text and result.get("structuredContent") is not None:
+        parts.append(dump_json(result["structuredContent"], indent=2))
+    text = "\n".join(p if p.endswith("\n") else p + "\n" for p in parts)
+    return text
+
+
+def _summary(block: dict[str, Any]) -> str:
+    kind = block.get("type")
+    saved = block.get("_saved")
+    suffix = f", saved to {saved}" if saved else ", use --save DIR to write it"
+    if kind in ("image", "audio"):
+        size = len(base64.b64decode(block.get("data", "") or "", validate=False))
+        return f"[{kind}: {block.get('mimeType', '?')}, {size} bytes{suffix}]"
+    if kind == "resource_link":
+        return f"[resource link: {block.get('uri')}" + (f" ({block['name']})" if block.get("name") else "") + "]"
+    if kind == "resource":
+        resource = block.get("resource", {})
+        if "text" in resource:
+            return str(resource["text"])
+        size = len(base64.b64decode(resource.get("blob", "") or "", validate=False))
+        return f"[resource: {resource.get('uri')}, {resource.get('mimeType', '?')}, {size} bytes{suffix}]"
+    return f"[{kind} content]"
+
+
+def save_binaries(result: dict[str, Any], directory: Path, stem: str) -> list[str]:
+    """Write image/audio/blob contents into ``directory``; returns the paths (marked on the blocks)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--save {directory}: {exc.strerror or exc}") from None
+    saved: list[str] = []
+    for index, block in enumerate(result.get("content", []), start=1):
+        data, mime = _binary_of(block)
+        if data is None:
+            continue
+        path = directory / f"{stem}-{index}{_extension(mime)}"
+        try:
+            path.write_bytes(base64.b64decode(data))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--save: cannot write {path}: {exc}") from None
+        block["_saved"] = str(path)
+        saved.append(str(path))
+    return saved
+
+
+def _binary_of(block: dict[str, Any]) -> tuple[str | None, str | None]:
+    if block.get("type") in ("image", "audio"):
+        return block.get("data"), block.get("mimeType")
+    if block.get("type") == "resource" and "blob" in block.get("resource", {}):
+        return block["resource"]["blob"], block["resource"].get("mimeType")
+    return None, None
+
+
+def _extension(mime: str | None) -> str:
+    if not mime:
+        return ".bin"
+    return {"image/png": ".png", "image/jpeg": ".jpg", "audio/wav": ".wav", "audio/mpeg": ".mp3"}.get(
+        mime, mimetypes.guess_extension(mime) or ".bin"
+    )
+
+
+def strip_marks(result: dict[str, Any]) -> dict[str, Any]:
+    """The result without our ``_saved`` marks (for JSON output)."""
+    for block in result.get("content", []):
+        block.pop("_saved", None)
+    return result

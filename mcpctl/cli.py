@@ -1,0 +1,81 @@
+"""The command tree and the one error boundary.
+
+This module only wires command groups together and turns our errors, signals and
+broken pipes into exit statuses (``run``). Commands live in ``mcpctl.commands``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Annotated
+
+import typer
+
+from mcpctl import __version__
+from mcpctl.commands import call as call_cmd
+from mcpctl.commands import completion as completion_cmd
+from mcpctl.commands import servers as servers_cmd
+from mcpctl.commands import tools as tools_cmd
+
+app = typer.Typer(
+    name="mcpctl",
+    help="A command-line toolbox for MCP servers: list tools, call them, check health, in scripts and CI.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+app.add_typer(servers_cmd.app, name="servers")
+app.add_typer(tools_cmd.app, name="tools")
+app.command("call", context_settings={"allow_interspersed_args": True})(call_cmd.call)
+app.command("completion")(completion_cmd.completion)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"mcpctl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """mcpctl: talk to MCP servers from the shell, scripts and CI."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if completion_cmd.COMPLETE_VAR in os.environ:
+        from typer._completion_classes import completion_init
+
+        completion_init()
+    try:
+        app(prog_name="mcpctl")
+    except KeyboardInterrupt:
+        _interrupted_exit(130)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+
+
+def _interrupted_exit(code: int) -> None:
+    from mcpctl.stdio import sweep_all
+
+    sweep_all()
+    sys.stderr.write("mcpctl: interrupted\n")
+    sys.exit(code)
+
+
+def _quiet_broken_pipe() -> None:
+    """``mcpctl … | head``: stop quietly, as a program killed by SIGPIPE would."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    sys.exit(128 + signal.SIGPIPE)

@@ -1,0 +1,119 @@
+"""``mcpctl call TARGET [ARG…]``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mcpctl.commands._common import (
+    ConnectTimeoutOpt,
+    DebugOpt,
+    EnvOpt,
+    HeaderOpt,
+    OutputOpt,
+    ProfileOpt,
+    ProtocolOpt,
+    QuietOpt,
+    RetriesOpt,
+    StdioOpt,
+    TimeoutOpt,
+    TransportOpt,
+    UrlOpt,
+    VerboseOpt,
+    make_context,
+)
+
+
+def call(
+    target: Annotated[str, typer.Argument(help="SERVER.TOOL, or a bare TOOL (looked up across the profile).")],
+    items: Annotated[
+        list[str] | None,
+        typer.Argument(help="Arguments: key=value (coerced by schema), key:=json, key=@file, key:=@file.json."),
+    ] = None,
+    args: Annotated[
+        str | None, typer.Option("--args", help="The whole arguments object: JSON, @file.json, or - for stdin.")
+    ] = None,
+    save: Annotated[
+        Path | None, typer.Option("--save", help="Write image/audio/blob contents into this folder.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the request that would be sent; send nothing.")
+    ] = False,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Call a tool and print its result; exit 1 when the tool reports isError.
+
+    Example: mcpctl call --stdio 'python -m mcpctl.demo' echo message=hi
+    Example: mcpctl call demo.add a=2 b=3 -o json
+    Example: mcpctl call demo.weather --args '{"city": "Oslo"}' units=imperial
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+    )
+
+    async def work() -> int:
+        from mcpctl.args import load_args_option
+        from mcpctl.calls import (
+            CallRequest,
+            choose_target,
+            render_result,
+            run_call,
+            save_binaries,
+            strip_marks,
+            tool_failed,
+        )
+        from mcpctl.output import dump_json
+        from mcpctl.registry import parse_tool_ref
+
+        profile_ = None if ctx.adhoc.given else ctx.profile()
+        ref = parse_tool_ref(target, profile_, ctx.adhoc.given)
+        base = load_args_option(args, sys.stdin) if args is not None else None
+        request = CallRequest(ref=ref, items=tuple(items or ()), base=base, timeout=timeout, dry_run=dry_run)
+        targets = ctx.targets([ref.server] if ref.server else [])
+        chosen = await choose_target(ref, targets, ctx.session)
+        outcome = await run_call(request, chosen, ctx.session)
+        if outcome.request is not None:
+            ctx.output.note(f"# dry run: {chosen.name} ({chosen.describe()}); nothing was sent")
+            ctx.output.result(outcome.to_json(), lambda: dump_json(outcome.request, indent=2) + "\n")
+            return 0
+        result = outcome.result or {}
+        if save is not None:
+            outcome.saved = save_binaries(result, save, outcome.tool)
+        text = render_result(result)
+        strip_marks(result)
+        ctx.output.result(outcome.to_json(), lambda: text)
+        if outcome.is_error:
+            ctx.output.error(tool_failed(outcome))
+            return 1
+        return 0
+
+    ctx.run(work)

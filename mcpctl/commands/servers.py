@@ -1,0 +1,203 @@
+"""``mcpctl servers add|list|show|remove|inspect``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from mcpctl.commands._common import (
+    ConnectTimeoutOpt,
+    DebugOpt,
+    EnvOpt,
+    HeaderOpt,
+    OutputOpt,
+    ProfileOpt,
+    ProtocolOpt,
+    QuietOpt,
+    RetriesOpt,
+    StdioOpt,
+    TimeoutOpt,
+    TransportOpt,
+    UrlOpt,
+    VerboseOpt,
+    make_context,
+)
+from mcpctl.errors import UsageError
+from mcpctl.inspect import inspect_server
+from mcpctl.output import Table
+from mcpctl.profile import add_server, remove_server, resolve_profile_path, server_table
+from mcpctl.targets import parse_env, parse_header
+from mcpctl.views import config_view, render_config, render_inspect
+
+app = typer.Typer(help="Manage the servers in the profile and inspect them.", no_args_is_help=True)
+
+
+@app.command("add", context_settings={"allow_interspersed_args": False})
+def add(
+    name: Annotated[str, typer.Argument(help="Server name ([A-Za-z0-9_-]+).")],
+    command: Annotated[
+        list[str] | None, typer.Argument(help="After --: the stdio server's command and arguments.")
+    ] = None,
+    url: Annotated[str | None, typer.Option("--url", help="The server's Streamable HTTP (or SSE) URL.")] = None,
+    env: EnvOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Replace a server of the same name.")] = False,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Add a server to the profile (created when absent); the rest of the file is kept byte for byte.
+
+    Example: mcpctl servers add demo -- python -m mcpctl.demo
+    Example: mcpctl servers add remote --url https://example.test/mcp -H 'X-Team: platform'
+    """
+    ctx = make_context(output=output, profile=profile, quiet=quiet)
+    try:
+        table = _table_for(command, url, env, header, transport)
+        path, _ = resolve_profile_path(profile)
+        replaced = add_server(path, name, table, force=force)
+    except UsageError as exc:
+        ctx.fail(exc)
+    verb = "replaced" if replaced else "added"
+    ctx.output.result(
+        {"server": name, "profile": str(path), "action": verb}, lambda: f"{verb} server '{name}' in {path}\n"
+    )
+
+
+def _table_for(
+    command: list[str] | None, url: str | None, env: list[str] | None, header: list[str] | None, transport: str | None
+) -> dict[str, Any]:
+    if bool(command) == bool(url):
+        raise UsageError(
+            "give either --url URL or -- COMMAND ARGS…",
+            hint="e.g. mcpctl servers add demo -- python -m mcpctl.demo",
+        )
+    if command and (header or transport):
+        raise UsageError("-H and --transport go with --url")
+    if url and env:
+        raise UsageError("-e goes with a stdio command (after --)")
+    from mcpctl.profile import normalize_transport
+
+    chosen = None
+    if transport:
+        chosen = normalize_transport(transport)
+        if chosen in (None, "stdio"):
+            raise UsageError(f"unknown transport '{transport}' for --url", hint="use streamable-http or sse")
+    return server_table(
+        command=command,
+        url=url,
+        transport=chosen,
+        env=dict(parse_env(e) for e in env or ()),
+        headers=dict(parse_header(h) for h in header or ()),
+    )
+
+
+@app.command("list")
+def list_(profile: ProfileOpt = None, output: OutputOpt = None) -> None:
+    """List the profile's servers (secrets shown as ***).
+
+    Example: mcpctl servers list -o json
+    """
+    ctx = make_context(output=output, profile=profile)
+    try:
+        prof = ctx.profile()
+    except UsageError as exc:
+        ctx.fail(exc)
+    views = [config_view(c) for c in prof.servers.values()]
+    rows = [[v["name"], v["transport"], v["target"], "yes" if v["enabled"] else "no"] for v in views]
+    if not views and not ctx.output.machine:
+        ctx.output.note(f"no servers in {prof.path}; add one with: mcpctl servers add NAME -- COMMAND ARGS…")
+    ctx.output.items(views, Table(["NAME", "TRANSPORT", "TARGET", "ENABLED"], rows))
+
+
+@app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Server name.")],
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Show one server's configuration (secrets shown as ***).
+
+    Example: mcpctl servers show demo
+    """
+    ctx = make_context(output=output, profile=profile)
+    try:
+        view = config_view(ctx.profile().server(name))
+    except UsageError as exc:
+        ctx.fail(exc)
+    ctx.output.result(view, lambda: render_config(view))
+
+
+@app.command("remove")
+def remove(
+    name: Annotated[str, typer.Argument(help="Server name.")],
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Remove a server from the profile (the old file is kept as PROFILE.bak).
+
+    Example: mcpctl servers remove demo
+    """
+    ctx = make_context(output=output, profile=profile, quiet=quiet)
+    try:
+        path = ctx.profile().path
+        remove_server(path, name)
+    except UsageError as exc:
+        ctx.fail(exc)
+    ctx.output.result(
+        {"server": name, "profile": str(path), "action": "removed"}, lambda: f"removed server '{name}' from {path}\n"
+    )
+
+
+@app.command("inspect")
+def inspect(
+    name: Annotated[str | None, typer.Argument(help="Server name (or use --url / --stdio).")] = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Connect and show serverInfo, protocol version, capabilities, instructions and counts.
+
+    Example: mcpctl servers inspect demo
+    Example: mcpctl servers inspect --stdio 'python -m mcpctl.demo' -o json
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+    )
+
+    async def work() -> int:
+        if name is None and not ctx.adhoc.given:
+            raise UsageError("name a server, or use --url / --stdio", hint="mcpctl servers list shows the names")
+        (target,) = ctx.targets([name] if name else [])
+        info = await inspect_server(target, ctx.session)
+        ctx.output.result(info, lambda: render_inspect(info))
+        return 0
+
+    ctx.run(work)

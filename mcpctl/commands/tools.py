@@ -1,0 +1,156 @@
+"""``mcpctl tools list|show``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from mcpctl.commands._common import (
+    ConnectTimeoutOpt,
+    DebugOpt,
+    EnvOpt,
+    HeaderOpt,
+    OutputOpt,
+    ProfileOpt,
+    ProtocolOpt,
+    QuietOpt,
+    RetriesOpt,
+    StdioOpt,
+    TimeoutOpt,
+    TransportOpt,
+    UrlOpt,
+    VerboseOpt,
+    make_context,
+)
+
+app = typer.Typer(help="List and describe the tools servers offer.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: every enabled one).")] = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """List tools: one row a tool (server, name, title, description, required arguments).
+
+    Servers are queried concurrently; a server that fails is reported on stderr and
+    the command exits with that failure's code after printing the rest.
+
+    Example: mcpctl tools list
+    Example: mcpctl tools list demo -o json | jq '.[].name'
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+    )
+
+    async def work() -> int:
+        from mcpctl.output import Table, first_line, wire
+        from mcpctl.registry import list_tools, required_arguments
+
+        listed = await list_tools(ctx.targets(servers), ctx.session)
+        rows: list[list[str]] = []
+        items: list[dict[str, Any]] = []
+        for entry in listed:
+            for tool in entry.tools:
+                items.append({"server": entry.target.name, **wire(tool)})
+                rows.append(
+                    [
+                        entry.target.name,
+                        tool.name,
+                        tool.title or (tool.annotations.title if tool.annotations and tool.annotations.title else ""),
+                        first_line(tool.description),
+                        ",".join(required_arguments(tool)),
+                    ]
+                )
+        ctx.output.items(items, Table(["SERVER", "TOOL", "TITLE", "DESCRIPTION", "REQUIRED"], rows))
+        failures = [e.error for e in listed if e.error is not None]
+        for error in failures:
+            ctx.output.error(error)
+        return max((e.exit_code for e in failures), default=0)
+
+    ctx.run(work)
+
+
+@app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="SERVER.TOOL (or TOOL with --url / --stdio, or a bare TOOL).")],
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Show one tool: description, arguments, full input/output schema and annotations.
+
+    Example: mcpctl tools show demo.weather
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+    )
+
+    async def work() -> int:
+        from mcpctl.args import schema_summary
+        from mcpctl.calls import choose_target
+        from mcpctl.output import wire
+        from mcpctl.registry import find_tool, parse_tool_ref
+        from mcpctl.session import open_session
+        from mcpctl.views import render_tool
+
+        ref = parse_tool_ref(name, None if ctx.adhoc.given else ctx.profile(), ctx.adhoc.given)
+        target = await choose_target(ref, ctx.targets([ref.server] if ref.server else []), ctx.session)
+        async with open_session(target, ctx.session) as session:
+            tool = find_tool(await session.list_tools(), ref, target)
+        data = {"server": target.name, **wire(tool)}
+        ctx.output.result(data, lambda: render_tool(target.name, data, schema_summary(tool.input_schema)))
+        return 0
+
+    ctx.run(work)

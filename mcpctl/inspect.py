@@ -1,0 +1,51 @@
+"""``servers inspect``: connect and describe what a server offers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcpctl.errors import ProtocolError
+from mcpctl.output import wire
+from mcpctl.session import Session, SessionOptions, open_session
+from mcpctl.targets import Target
+
+
+async def inspect_server(target: Target, options: SessionOptions) -> dict[str, Any]:
+    """serverInfo, negotiated protocol version, capabilities, instructions and counts."""
+    async with open_session(target, options) as session:
+        caps = session.client.server_capabilities
+        counts = {
+            "tools": await _count(session, caps.tools, lambda c: session.client.list_tools(cursor=c), "tools"),
+            "resources": await _count(
+                session, caps.resources, lambda c: session.client.list_resources(cursor=c), "resources"
+            ),
+            "resourceTemplates": await _count(
+                session,
+                caps.resources,
+                lambda c: session.client.list_resource_templates(cursor=c),
+                "resource_templates",
+            ),
+            "prompts": await _count(session, caps.prompts, lambda c: session.client.list_prompts(cursor=c), "prompts"),
+        }
+        info = session.client.server_info
+        return {
+            "server": target.name,
+            "transport": target.transport,
+            "target": target.describe(),
+            "protocolVersion": session.protocol_version,
+            "serverInfo": wire(info) if info is not None else None,
+            "capabilities": wire(caps),
+            "instructions": session.client.instructions,
+            "counts": counts,
+            "connect_ms": round(session.connect_ms, 1),
+        }
+
+
+async def _count(session: Session, capability: Any, fetch: Any, field: str) -> int | None:
+    """How many items a list verb returns (all pages), or None when not offered."""
+    if capability is None:
+        return None
+    try:
+        return len(await session.paginate(fetch, field))
+    except ProtocolError:
+        return None

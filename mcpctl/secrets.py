@@ -1,0 +1,50 @@
+"""Secrets never printed: name-based masking for configuration and value-based redaction for text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+MASK = "***"
+_SECRET_NAME_RE = re.compile(r"token|secret|passw(or)?d|passwd|key|auth|credential|cookie|session", re.IGNORECASE)
+_MIN_SECRET_LEN = 4
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an env var or header name suggests its value is a secret."""
+    return bool(_SECRET_NAME_RE.search(name))
+
+
+def mask_mapping(values: Mapping[str, str]) -> dict[str, str]:
+    """A copy whose secret-named values read ``***``."""
+    return {k: (MASK if is_secret_name(k) else v) for k, v in values.items()}
+
+
+class Redactor:
+    """Remembers secret values seen while resolving targets and blanks them out of any text."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, values: Iterable[str]) -> None:
+        """Register secret values (short ones are ignored: they would mask ordinary text)."""
+        fresh = {v for v in values if len(v) >= _MIN_SECRET_LEN} - self._values
+        if fresh:
+            self._values |= fresh
+            alternatives = sorted(self._values, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every registered secret replaced by ``***``."""
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub(MASK, text)
+
+    def clear(self) -> None:
+        """Forget every registered secret (tests)."""
+        self._values.clear()
+        self._pattern = None
+
+
+redact = Redactor()
