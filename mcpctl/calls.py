@@ -77,7 +77,7 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
     """Connect, look the tool up (all pages), coerce and validate arguments, then call (or dry-run)."""
     async with open_session(target, options) as session:
         tool = find_tool(await session.list_tools(), request.ref, target)
-        arguments = prepare_arguments(tool, request)
+        arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
         outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments, attempts=session.attempts)
         if request.dry_run:
             outcome.request = dry_run_request(tool.name, arguments)
@@ -89,11 +89,11 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
         return outcome
 
 
-def prepare_arguments(tool: Tool, request: CallRequest) -> dict[str, Any]:
+def prepare_arguments(tool: Tool, request: CallRequest, server: str | None = None) -> dict[str, Any]:
     """Items over ``--args``, coerced by the inputSchema and validated against it."""
     schema = tool.input_schema or None
     arguments = build_arguments(list(request.items), schema, request.base)
-    validate(arguments, schema, target=tool.name)
+    validate(arguments, schema, target=f"{server}.{tool.name}" if server else tool.name)
     return arguments
 
 

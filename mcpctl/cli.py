@@ -51,10 +51,6 @@ def root(
 
 def main() -> None:
     """Console-script entry point."""
-    if completion_cmd.COMPLETE_VAR in os.environ:
-        from typer._completion_classes import completion_init
-
-        completion_init()
     try:
         app(prog_name="mcpctl")
     except KeyboardInterrupt:

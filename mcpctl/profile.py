@@ -14,6 +14,7 @@ is atomic (temporary file + rename, mode kept) and the new text is re-parsed fir
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import stat
@@ -369,10 +370,29 @@ def server_table(
 
 
 def render_server(name: str, table: Mapping[str, Any]) -> str:
-    """``[servers.NAME]`` as TOML text."""
-    import tomli_w
+    """``[servers.NAME]`` as TOML text, arrays and string tables written inline (one line a key)."""
+    lines = [f"[servers.{name}]"]
+    lines += [f"{_toml_key(key)} = {_toml_value(value)}" for key, value in table.items()]
+    return "\n".join(lines) + "\n"
 
-    return str(tomli_w.dumps({"servers": {name: dict(table)}}))
+
+def _toml_key(key: str) -> str:
+    return key if NAME_RE.match(key) else json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML value for the types a server table holds (JSON string escapes are valid TOML)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
 def add_server(path: Path, name: str, table: Mapping[str, Any], *, force: bool = False) -> bool:

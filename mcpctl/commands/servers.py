@@ -33,7 +33,7 @@ from mcpctl.views import config_view, render_config, render_inspect
 app = typer.Typer(help="Manage the servers in the profile and inspect them.", no_args_is_help=True)
 
 
-@app.command("add", context_settings={"allow_interspersed_args": False})
+@app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Server name ([A-Za-z0-9_-]+).")],
     command: Annotated[
