@@ -432,16 +432,19 @@ def _without_server(text: str, name: str, path: Path) -> str:
     expected document, e.g. for inline-table or dotted-key layouts.
     """
     lines = text.splitlines(keepends=True)
-    kept: list[str] = []
+    skip = [False] * len(lines)
     skipping = False
-    for line in lines:
+    leading: list[int] = []  # the run of comment lines just above the next header belongs to that table
+    for i, line in enumerate(lines):
         header = _HEADER_RE.match(line)
         if header:
             key = _normalize_key(header.group(1))
             skipping = key == ("servers", name) or (key[:2] == ("servers", name) and len(key) > 2)
-        if not skipping:
-            kept.append(line)
-    result = "".join(kept)
+            for j in leading:
+                skip[j] = skipping
+        leading = [*leading, i] if not header and line.lstrip().startswith("#") else []
+        skip[i] = skipping
+    result = "".join(line for line, cut in zip(lines, skip, strict=True) if not cut)
     try:
         before = tomllib.loads(text)
         after = tomllib.loads(result)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from mcpctl.errors import UsageError
 from mcpctl.profile import Profile, ServerConfig, Settings, expand, infer_transport, normalize_transport
 from mcpctl.secrets import MASK, is_secret_name, redact
+from mcpctl.views import mask_args
 
 MINIMAL_ENV = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG")
 DEFAULT_SETTINGS = Settings(startup_timeout_sec=30.0, tool_timeout_sec=60.0, retries=2)
@@ -55,7 +56,7 @@ class Target:
     def describe(self) -> str:
         """A one-line, secret-free description: the command line or the URL."""
         if self.transport == "stdio":
-            return redact(shlex.join([self.command or "", *self.args]))
+            return redact(shlex.join([self.command or "", *mask_args(self.args)]))
         return f"{redact(self.url or '')} ({self.transport})"
 
     def masked_headers(self) -> dict[str, str]:

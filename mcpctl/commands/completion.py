@@ -101,8 +101,14 @@ def _bash(specs: list[Spec]) -> str:
     lines += ["        return", "    fi", '    case "$path" in']
     lines.append(f'        {_alternatives(SERVER_ARGS)}) words="$(_mcpctl_servers)" ;;')
     lines.append(f"        {_alternatives(TOOL_ARGS)})")
-    lines.append('            words="$(_mcpctl_servers | sed \'s/$/./\')"; compopt -o nospace 2>/dev/null ;;')
-    lines += ["    esac", '    COMPREPLY=( $(compgen -W "$words" -- "$cur") )', "}", "complete -o default -F _mcpctl mcpctl", ""]
+    lines.append("            words=\"$(_mcpctl_servers | sed 's/$/./')\"; compopt -o nospace 2>/dev/null ;;")
+    lines += [
+        "    esac",
+        '    COMPREPLY=( $(compgen -W "$words" -- "$cur") )',
+        "}",
+        "complete -o default -F _mcpctl mcpctl",
+        "",
+    ]
     return "\n".join(lines)
 
 
