@@ -7,6 +7,7 @@ _mcpctl() {
         case "$path:$w" in
             ":call") path="call" ;;
             ":completion") path="completion" ;;
+            ":ping") path="ping" ;;
             ":servers") path="servers" ;;
             ":tools") path="tools" ;;
             "servers:add") path="servers add" ;;
@@ -22,13 +23,14 @@ _mcpctl() {
         --output|-o) COMPREPLY=( $(compgen -W "text table json ndjson" -- "$cur") ); return ;;
         --protocol) COMPREPLY=( $(compgen -W "auto legacy 2026-07-28" -- "$cur") ); return ;;
         --transport) COMPREPLY=( $(compgen -W "streamable-http sse" -- "$cur") ); return ;;
-        --args|--connect-timeout|--env|--header|--profile|--retries|--save|--stdio|--timeout|--url|-H|-e|-p) COMPREPLY=(); compopt -o default; return ;;
+        --args|--connect-timeout|--count|--env|--fallback|--header|--interval|--profile|--report|--retries|--save|--stdio|--timeout|--url|--wait|-H|-c|-e|-p) COMPREPLY=(); compopt -o default; return ;;
     esac
     local opts="" words=""
     case "$path" in
-        "") opts="--version -V --help -h"; words="call completion servers tools" ;;
-        "call") opts="--args --save --dry-run --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
+        "") opts="--version -V --help -h"; words="call completion ping servers tools" ;;
+        "call") opts="--args --save --dry-run --fallback --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
         "completion") opts="--help -h"; words="bash zsh fish" ;;
+        "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
         "servers") opts="--help -h"; words="add inspect list remove show" ;;
         "servers add") opts="--url --env -e --header -H --transport --force -f --profile -p --output -o --quiet -q --help -h"; words="" ;;
         "servers inspect") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;

@@ -3,6 +3,7 @@ function __mcpctl_servers; command mcpctl servers list -o table 2>/dev/null | cu
 complete -c mcpctl -f
 complete -c mcpctl -n '__fish_use_subcommand' -a call -d 'Call a tool and print its result; exit 1 when the tool reports isError.'
 complete -c mcpctl -n '__fish_use_subcommand' -a completion -d 'Print a shell completion script.'
+complete -c mcpctl -n '__fish_use_subcommand' -a ping -d 'Check that servers answer: round trips, protocol version, the reason when not; exit 1 if any is unhealthy.'
 complete -c mcpctl -n '__fish_use_subcommand' -a servers -d 'Manage the servers in the profile and inspect them.'
 complete -c mcpctl -n '__fish_use_subcommand' -a tools -d 'List and describe the tools servers offer.'
 complete -c mcpctl -n '__fish_use_subcommand' -l version -s V
@@ -10,6 +11,8 @@ complete -c mcpctl -n '__fish_use_subcommand' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l args -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l save -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l dry-run
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l fallback -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l retry-unsafe
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l url -r -F
@@ -28,6 +31,26 @@ complete -c mcpctl -n '__fish_seen_subcommand_from call' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -a '(__mcpctl_servers | sed "s/\$/./")'
 complete -c mcpctl -n '__fish_seen_subcommand_from completion' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l count -s c -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l interval -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l wait -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l watch
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l report -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a add -d 'Add a server to the profile (created when absent); the rest of the file is kept byte for byte.'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a inspect -d 'Connect and show serverInfo, protocol version, capabilities, instructions and counts.'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a list -d 'List the profile\'s servers (secrets shown as ***).'

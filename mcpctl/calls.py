@@ -15,6 +15,7 @@ from mcpctl.args import build_arguments, validate
 from mcpctl.errors import McpctlError, ToolFailed, UsageError
 from mcpctl.output import dump_json, wire
 from mcpctl.registry import ToolRef, find_tool, list_tools, pick_bare
+from mcpctl.resilience import Attempts, RetryPolicy, retrying
 from mcpctl.secrets import redact
 from mcpctl.session import SessionOptions, open_session
 from mcpctl.targets import Target
@@ -32,6 +33,7 @@ class CallRequest:
     base: dict[str, Any] | None = None
     timeout: float | None = None
     dry_run: bool = False
+    retry_unsafe: bool = False
 
 
 @dataclass
@@ -74,19 +76,72 @@ async def choose_target(ref: ToolRef, targets: Sequence[Target], options: Sessio
 
 
 async def run_call(request: CallRequest, target: Target, options: SessionOptions) -> CallOutcome:
-    """Connect, look the tool up (all pages), coerce and validate arguments, then call (or dry-run)."""
-    async with open_session(target, options) as session:
-        tool = find_tool(await session.list_tools(), request.ref, target)
-        arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
-        outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments, attempts=session.attempts)
-        if request.dry_run:
-            outcome.request = dry_run_request(tool.name, arguments)
+    """Connect, look the tool up (all pages), coerce and validate arguments, then call (or dry-run).
+
+    Connecting is retried by the session; a call that may have reached the server is
+    retried (on a new connection) only for tools annotated read-only or idempotent, or
+    with ``retry_unsafe``.
+    """
+    sent = False
+    may_repeat = request.retry_unsafe
+    counter = Attempts()
+
+    async def once() -> CallOutcome:
+        nonlocal sent, may_repeat
+        async with open_session(target, options) as session:
+            tool = find_tool(await session.list_tools(), request.ref, target)
+            may_repeat = request.retry_unsafe or is_idempotent(tool)
+            arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
+            outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments)
+            if request.dry_run:
+                outcome.request = dry_run_request(tool.name, arguments)
+                return outcome
+            started = time.perf_counter()
+            sent = True
+            result = await session.call_tool(tool.name, arguments, request.timeout)
+            outcome.duration_ms = (time.perf_counter() - started) * 1000
+            outcome.result = wire(result)
             return outcome
-        started = time.perf_counter()
-        result = await session.call_tool(tool.name, arguments, request.timeout)
-        outcome.duration_ms = (time.perf_counter() - started) * 1000
-        outcome.result = wire(result)
-        return outcome
+
+    def should_retry(error: McpctlError) -> bool:
+        return sent and may_repeat and error.retryable
+
+    outcome = await retrying(once, RetryPolicy(retries=target.retries), should_retry=should_retry, attempts=counter)
+    outcome.attempts = counter.count
+    return outcome
+
+
+async def run_with_fallback(request: CallRequest, targets: Sequence[Target], options: SessionOptions) -> CallOutcome:
+    """Try the call on each target in turn while it cannot be made (connect failure, timeout, open circuit).
+
+    An answer, even ``isError``, is final. A server that lacks the tool is skipped.
+    The final failure lists every attempt.
+    """
+    tried: list[str] = []
+    last: McpctlError | None = None
+    for target in targets:
+        try:
+            return await run_call(request, target, options)
+        except McpctlError as error:
+            if not _moves_on(error) or (len(targets) == 1):
+                raise
+            last = error
+            tried.append(f"{target.name}: {error.message}")
+    assert last is not None
+    last.details = [*tried, *last.details]
+    last.message = f"the call could not be made on any of {', '.join(t.name for t in targets)}"
+    raise last
+
+
+def _moves_on(error: McpctlError) -> bool:
+    """Failures that send a fallback call to the next server."""
+    return error.exit_code in (3, 4) or (isinstance(error, UsageError) and "unknown tool" in error.message)
+
+
+def is_idempotent(tool: Tool) -> bool:
+    """Whether the tool says repeating a call is safe (``readOnlyHint`` or ``idempotentHint``)."""
+    annotations = tool.annotations
+    return bool(annotations and (annotations.read_only_hint or annotations.idempotent_hint))
 
 
 def prepare_arguments(tool: Tool, request: CallRequest, server: str | None = None) -> dict[str, Any]:

@@ -140,8 +140,8 @@ def _classify_leaf(leaf: BaseException, *, phase: Phase, http: HttpLog | None, u
         return ConnectionClosedError(f"connection lost: {leaf}")
     if isinstance(leaf, RuntimeError) and "structured content" in str(leaf):
         return InvalidResultError(
-            f"the server's result breaks the tool's outputSchema: {leaf}",
-            hint="the server is at fault; -o json shows the raw result with --no-validate",
+            f"the server's result breaks the tool's outputSchema: {_first_line(str(leaf))}",
+            hint="the server is at fault: its structuredContent does not match the outputSchema it declares",
         )
     if type(leaf).__name__ == "ValidationError":
         return ProtocolError(
@@ -214,7 +214,12 @@ def _connect_failed(reason: str, url: str | None) -> ConnectError:
 
 
 def attach_stdio(error: McpctlError, stdio: StdioServer) -> None:
-    note = stdio.exit_note()
+    """Add the child's exit status and stderr tail to a connection or timeout error.
+
+    A timeout means the server was alive but silent; its exit status afterwards is only
+    our shutdown (stdin closed, SIGTERM), so it is not reported as if it explained anything.
+    """
+    note = None if isinstance(error, TimeoutExpired) else stdio.exit_note()
     if note and note not in error.message:
         error.message = f"{error.message} ({note})"
     tail = [line for line in stdio.stderr_tail if line.strip()][-STDERR_LINES_SHOWN:]

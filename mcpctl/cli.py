@@ -16,6 +16,7 @@ import typer
 from mcpctl import __version__
 from mcpctl.commands import call as call_cmd
 from mcpctl.commands import completion as completion_cmd
+from mcpctl.commands import ping as ping_cmd
 from mcpctl.commands import servers as servers_cmd
 from mcpctl.commands import tools as tools_cmd
 
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.add_typer(servers_cmd.app, name="servers")
 app.add_typer(tools_cmd.app, name="tools")
 app.command("call", context_settings={"allow_interspersed_args": True})(call_cmd.call)
+app.command("ping")(ping_cmd.ping)
 app.command("completion")(completion_cmd.completion)
 
 

@@ -86,6 +86,12 @@ class Context:
         profile = self.profile() if not self.adhoc.given else _empty_profile_or(self.profile_option)
         return select_targets(profile, names or [], self.adhoc, self.overrides)
 
+    def profile_targets(self, names: list[str]) -> list[Target]:
+        """Profile servers by name (for --fallback), whatever the ad-hoc flags say."""
+        if not names:
+            return []
+        return select_targets(self.profile(), names, AdHoc(), self.overrides)
+
     def run(self, work: Callable[[], Awaitable[int | None]]) -> NoReturn:
         """Run the command's coroutine and exit with its code."""
         from mcpctl.runner import execute

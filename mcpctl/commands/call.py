@@ -42,6 +42,12 @@ def call(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the request that would be sent; send nothing.")
     ] = False,
+    fallback: Annotated[
+        str | None, typer.Option("--fallback", help="S1,S2: servers to try in turn when the call cannot be made.")
+    ] = None,
+    retry_unsafe: Annotated[
+        bool, typer.Option("--retry-unsafe", help="Retry the call even if the tool is not read-only/idempotent.")
+    ] = False,
     profile: ProfileOpt = None,
     output: OutputOpt = None,
     url: UrlOpt = None,
@@ -62,6 +68,7 @@ def call(
     Example: mcpctl call --stdio 'python -m mcpctl.demo' echo message=hi
     Example: mcpctl call demo.add a=2 b=3 -o json
     Example: mcpctl call demo.weather --args '{"city": "Oslo"}' units=imperial
+    Example: mcpctl call search query=x --fallback mirror1,mirror2
     """
     ctx = make_context(
         output=output,
@@ -86,7 +93,7 @@ def call(
             CallRequest,
             choose_target,
             render_result,
-            run_call,
+            run_with_fallback,
             save_binaries,
             strip_marks,
             tool_failed,
@@ -97,10 +104,20 @@ def call(
         profile_ = None if ctx.adhoc.given else ctx.profile()
         ref = parse_tool_ref(target, profile_, ctx.adhoc.given)
         base = load_args_option(args, sys.stdin) if args is not None else None
-        request = CallRequest(ref=ref, items=tuple(items or ()), base=base, timeout=timeout, dry_run=dry_run)
+        request = CallRequest(
+            ref=ref,
+            items=tuple(items or ()),
+            base=base,
+            timeout=timeout,
+            dry_run=dry_run,
+            retry_unsafe=retry_unsafe,
+        )
         targets = ctx.targets([ref.server] if ref.server else [])
         chosen = await choose_target(ref, targets, ctx.session)
-        outcome = await run_call(request, chosen, ctx.session)
+        spare = [n.strip() for n in (fallback or "").split(",") if n.strip()]
+        order = [chosen, *(t for t in ctx.profile_targets(spare) if t.name != chosen.name)]
+        outcome = await run_with_fallback(request, order, ctx.session)
+        chosen = next(t for t in order if t.name == outcome.server)
         if outcome.request is not None:
             ctx.output.note(f"# dry run: {chosen.name} ({chosen.describe()}); nothing was sent")
             ctx.output.result(outcome.to_json(), lambda: dump_json(outcome.request, indent=2) + "\n")
