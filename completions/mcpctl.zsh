@@ -7,6 +7,7 @@ _mcpctl() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$path:$w" in
+            ":batch") path="batch" ;;
             ":call") path="call" ;;
             ":completion") path="completion" ;;
             ":ping") path="ping" ;;
@@ -25,11 +26,12 @@ _mcpctl() {
         --output|-o) COMPREPLY=( $(compgen -W "text table json ndjson" -- "$cur") ); return ;;
         --protocol) COMPREPLY=( $(compgen -W "auto legacy 2026-07-28" -- "$cur") ); return ;;
         --transport) COMPREPLY=( $(compgen -W "streamable-http sse" -- "$cur") ); return ;;
-        --args|--connect-timeout|--count|--env|--fallback|--header|--interval|--profile|--report|--retries|--save|--stdio|--timeout|--url|--wait|-H|-c|-e|-p) COMPREPLY=(); compopt -o default; return ;;
+        --args|--concurrency|--connect-timeout|--count|--env|--fallback|--header|--interval|--profile|--report|--retries|--save|--stdio|--timeout|--url|--wait|-H|-c|-e|-j|-p) COMPREPLY=(); compopt -o default; return ;;
     esac
     local opts="" words=""
     case "$path" in
-        "") opts="--version -V --help -h"; words="call completion ping servers tools" ;;
+        "") opts="--version -V --help -h"; words="batch call completion ping servers tools" ;;
+        "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
         "call") opts="--args --save --dry-run --fallback --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
         "completion") opts="--help -h"; words="bash zsh fish" ;;
         "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from mcpctl import __version__
+from mcpctl.commands import batch as batch_cmd
 from mcpctl.commands import call as call_cmd
 from mcpctl.commands import completion as completion_cmd
 from mcpctl.commands import ping as ping_cmd
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.add_typer(servers_cmd.app, name="servers")
 app.add_typer(tools_cmd.app, name="tools")
 app.command("call", context_settings={"allow_interspersed_args": True})(call_cmd.call)
+app.command("batch")(batch_cmd.batch)
 app.command("ping")(ping_cmd.ping)
 app.command("completion")(completion_cmd.completion)
 
