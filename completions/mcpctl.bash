@@ -24,24 +24,24 @@ _mcpctl() {
         --output|-o) COMPREPLY=( $(compgen -W "text table json ndjson" -- "$cur") ); return ;;
         --protocol) COMPREPLY=( $(compgen -W "auto legacy 2026-07-28" -- "$cur") ); return ;;
         --transport) COMPREPLY=( $(compgen -W "streamable-http sse" -- "$cur") ); return ;;
-        --args|--concurrency|--connect-timeout|--count|--env|--fallback|--header|--interval|--profile|--report|--retries|--save|--stdio|--timeout|--url|--wait|-H|-c|-e|-j|-p) COMPREPLY=(); compopt -o default; return ;;
+        --args|--concurrency|--connect-timeout|--count|--env|--fallback|--header|--interval|--profile|--report|--retries|--save|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-j|-p) COMPREPLY=(); compopt -o default; return ;;
     esac
     local opts="" words=""
     case "$path" in
         "") opts="--version -V --help -h"; words="batch call completion ping servers tools" ;;
-        "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
-        "call") opts="--args --save --dry-run --fallback --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
+        "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
+        "call") opts="--args --save --dry-run --fallback --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "completion") opts="--help -h"; words="bash zsh fish" ;;
-        "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
+        "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "servers") opts="--help -h"; words="add inspect list remove show" ;;
         "servers add") opts="--url --env -e --header -H --transport --force -f --profile -p --output -o --quiet -q --help -h"; words="" ;;
-        "servers inspect") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
+        "servers inspect") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "servers list") opts="--profile -p --output -o --help -h"; words="" ;;
         "servers remove") opts="--profile -p --output -o --quiet -q --help -h"; words="" ;;
         "servers show") opts="--profile -p --output -o --help -h"; words="" ;;
         "tools") opts="--help -h"; words="list show" ;;
-        "tools list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
-        "tools show") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --help -h"; words="" ;;
+        "tools list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
+        "tools show") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
     esac
     if [[ "$cur" == -* ]]; then
         COMPREPLY=( $(compgen -W "$opts" -- "$cur") )

@@ -27,6 +27,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l protocol -x -a 'aut
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l args -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l save -r -F
@@ -47,6 +48,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from call' -l protocol -x -a 'auto
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -a '(__mcpctl_servers | sed "s/\$/./")'
 complete -c mcpctl -n '__fish_seen_subcommand_from completion' -l help -s h
@@ -70,6 +72,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l protocol -x -a 'auto
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a add -d 'Add a server to the profile (created when absent); the rest of the file is kept byte for byte.'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a inspect -d 'Connect and show serverInfo, protocol version, capabilities, instructions and counts.'
@@ -100,6 +103,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -a '(__mcpctl_servers)'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from list' -l profile -s p -r -F
@@ -131,6 +135,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -a '(__mcpctl_servers)'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l profile -s p -r -F
@@ -147,5 +152,6 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -a '(__mcpctl_servers | sed "s/\$/./")'

@@ -142,7 +142,7 @@ class Output:
     # ---------------------------------------------------------------- stderr
 
     def note(self, message: str) -> None:
-        """A human note on stderr (silenced by ``-q`` and in machine formats)."""
+        """A human note on stderr (silenced by ``-q``)."""
         if not self.quiet:
             self._err(f"{message}\n")
 

@@ -47,4 +47,27 @@ class Redactor:
         self._pattern = None
 
 
+def header_secrets(headers: Mapping[str, str]) -> list[str]:
+    """Secret values among headers: whole values of secret-named headers, and the bare credential of
+    ``Authorization: Bearer X`` / ``Basic X``."""
+    found: list[str] = []
+    for name, value in headers.items():
+        if is_secret_name(name):
+            found.append(value)
+            scheme, _, credential = value.partition(" ")
+            if credential and scheme.lower() in ("bearer", "basic", "token"):
+                found.append(credential.strip())
+    return found
+
+
+def url_secrets(url: str) -> list[str]:
+    """Secret values in a URL: a password, and query values whose names look secret (``?api_key=…``)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    found += [value for name, value in parse_qsl(parts.query) if is_secret_name(name)]
+    return found
+
+
 redact = Redactor()

@@ -25,9 +25,10 @@ from mcpctl.classify import HttpLog, Phase, attach_stdio, classify, leaves
 from mcpctl.errors import McpctlError, TimeoutExpired, UsageError
 from mcpctl.resilience import Attempts, RetryPolicy, retrying
 from mcpctl.secrets import redact
-from mcpctl.stdio import StdioServer, Tap, spawn
+from mcpctl.stdio import StdioServer, spawn
 from mcpctl.stdio import transport as stdio_transport
 from mcpctl.targets import Target
+from mcpctl.trace import Tap, tapped
 
 if TYPE_CHECKING:
     from mcp import Client
@@ -166,10 +167,12 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
                     stdio = await spawn(target, live_stderr=options.verbose)
                     stack.push_async_callback(stdio.close)
                     tg.start_soon(stdio.pump_stderr)
-                    transport: Any = stdio_transport(stdio, options.tap)
+                    transport: Any = stdio_transport(stdio)
                 else:
                     http = HttpLog()
                     transport = await _http_transport(stack, target, http)
+                if options.tap is not None:
+                    transport = tapped(transport, target.name, options.tap)
                 client = _make_client(transport, target, options)
                 await stack.enter_async_context(client)
                 deadline.deadline = math.inf

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -39,8 +39,6 @@ _POLL = 0.01
 
 #: Process groups spawned and not yet swept; ``sweep_all`` is the last-resort net.
 _live_groups: set[int] = set()
-
-Tap = Callable[[str, Any], None]
 
 
 class StdioServer:
@@ -206,7 +204,7 @@ def _spawn_error(target: Target, message: str, hint: str | None) -> ConnectError
 
 
 @contextlib.asynccontextmanager
-async def transport(server: StdioServer, tap: Tap | None = None) -> AsyncIterator[tuple[Any, Any]]:
+async def transport(server: StdioServer) -> AsyncIterator[tuple[Any, Any]]:
     """The SDK transport over the child's pipes: yields ``(read_stream, write_stream)``."""
     import mcp_types
     from mcp.shared.message import SessionMessage
@@ -224,8 +222,6 @@ async def transport(server: StdioServer, tap: Tap | None = None) -> AsyncIterato
             server.garbage_lines += 1
             log.warning("%s: ignored a non-JSON-RPC line on stdout: %.200s", server.target.name, redact(line))
             return None
-        if tap is not None:
-            tap("in", message)
         return SessionMessage(message)
 
     async def read_stdout() -> None:
@@ -245,8 +241,6 @@ async def transport(server: StdioServer, tap: Tap | None = None) -> AsyncIterato
         async with write_reader:
             try:
                 async for session_message in write_reader:
-                    if tap is not None:
-                        tap("out", session_message.message)
                     data = session_message.message.model_dump_json(by_alias=True, exclude_unset=True)
                     await stdin.send((data + "\n").encode("utf-8", "replace"))
             except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):

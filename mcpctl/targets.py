@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from mcpctl.errors import UsageError
 from mcpctl.profile import Profile, ServerConfig, Settings, expand, infer_transport, normalize_transport
-from mcpctl.secrets import MASK, is_secret_name, redact
+from mcpctl.secrets import MASK, header_secrets, is_secret_name, redact, url_secrets
 from mcpctl.views import mask_args
 
 MINIMAL_ENV = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG")
@@ -100,11 +100,13 @@ def from_config(
         token = _required_var(env_in, config.bearer_token_env_var, name, "the bearer token")
         redact.add([token])
         headers["Authorization"] = f"Bearer {token}"
-    redact.add(v for k, v in headers.items() if is_secret_name(k))
+    redact.add(header_secrets(headers))
+    url = expand(config.url or "", env_in, name)
+    redact.add(url_secrets(url))
     return Target(
         name=name,
         transport=config.transport,
-        url=expand(config.url or "", env_in, name),
+        url=url,
         headers=headers,
         settings=settings,
         config=config,
@@ -148,7 +150,8 @@ def from_url(
     if chosen == "stdio":
         raise UsageError("--transport stdio does not go with --url", hint="use --stdio 'COMMAND ARGS'")
     parsed = dict(parse_header(h) for h in headers)
-    redact.add(v for k, v in parsed.items() if is_secret_name(k))
+    redact.add(header_secrets(parsed))
+    redact.add(url_secrets(url))
     return Target(
         name=parts.netloc,
         transport=chosen,

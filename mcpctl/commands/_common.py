@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -58,6 +59,10 @@ ProtocolOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show server stderr and connection details.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Silence notes; keep errors.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and SDK debug logs.")]
+TraceOpt = Annotated[
+    Path | None,
+    typer.Option("--trace", help="Append the JSON-RPC traffic to this file as JSON Lines (secrets masked)."),
+]
 
 
 # --------------------------------------------------------------------------- context
@@ -138,6 +143,7 @@ def make_context(
     verbose: bool = False,
     quiet: bool = False,
     debug: bool = False,
+    trace: Path | None = None,
 ) -> Context:
     """Build the context from the shared flags; a bad flag exits 2 with a clear message."""
     from mcpctl.errors import McpctlError
@@ -152,7 +158,12 @@ def make_context(
     try:
         ctx.adhoc = AdHoc(url=url, stdio=stdio, headers=tuple(header or ()), env=tuple(env or ()), transport=transport)
         ctx.overrides = Settings(startup_timeout_sec=connect_timeout, tool_timeout_sec=timeout, retries=retries)
-        ctx.session = SessionOptions(protocol=protocol, verbose=verbose or debug)
+        tap = None
+        if trace is not None:
+            from mcpctl.trace import Tracer
+
+            tap = Tracer(trace)
+        ctx.session = SessionOptions(protocol=protocol, verbose=verbose or debug, tap=tap)
     except McpctlError as exc:
         ctx.fail(exc)
     return ctx

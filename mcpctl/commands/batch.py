@@ -22,6 +22,7 @@ from mcpctl.commands._common import (
     RetriesOpt,
     StdioOpt,
     TimeoutOpt,
+    TraceOpt,
     TransportOpt,
     UrlOpt,
     VerboseOpt,
@@ -57,6 +58,7 @@ def batch(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    trace: TraceOpt = None,
 ) -> None:
     """Run a file of calls; one NDJSON line a call: {id, server, tool, ok, result|error, attempts, duration_ms}.
 
@@ -82,6 +84,7 @@ def batch(
         verbose=verbose,
         quiet=quiet,
         debug=debug,
+        trace=trace,
     )
 
     async def work() -> int:

@@ -20,6 +20,7 @@ from mcpctl.commands._common import (
     RetriesOpt,
     StdioOpt,
     TimeoutOpt,
+    TraceOpt,
     TransportOpt,
     UrlOpt,
     VerboseOpt,
@@ -62,6 +63,7 @@ def call(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    trace: TraceOpt = None,
 ) -> None:
     """Call a tool and print its result; exit 1 when the tool reports isError.
 
@@ -85,6 +87,7 @@ def call(
         verbose=verbose,
         quiet=quiet,
         debug=debug,
+        trace=trace,
     )
 
     async def work() -> int:

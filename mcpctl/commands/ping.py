@@ -20,6 +20,7 @@ from mcpctl.commands._common import (
     QuietOpt,
     RetriesOpt,
     StdioOpt,
+    TraceOpt,
     TransportOpt,
     UrlOpt,
     VerboseOpt,
@@ -59,6 +60,7 @@ def ping(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    trace: TraceOpt = None,
 ) -> None:
     """Check that servers answer: round trips, protocol version, the reason when not; exit 1 if any is unhealthy.
 
@@ -83,6 +85,7 @@ def ping(
         verbose=verbose,
         quiet=quiet,
         debug=debug,
+        trace=trace,
     )
 
     async def work() -> int:

@@ -18,6 +18,7 @@ from mcpctl.commands._common import (
     RetriesOpt,
     StdioOpt,
     TimeoutOpt,
+    TraceOpt,
     TransportOpt,
     UrlOpt,
     VerboseOpt,
@@ -169,6 +170,7 @@ def inspect(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    trace: TraceOpt = None,
 ) -> None:
     """Connect and show serverInfo, protocol version, capabilities, instructions and counts.
 
@@ -190,6 +192,7 @@ def inspect(
         verbose=verbose,
         quiet=quiet,
         debug=debug,
+        trace=trace,
     )
 
     async def work() -> int:

@@ -18,6 +18,7 @@ from mcpctl.commands._common import (
     RetriesOpt,
     StdioOpt,
     TimeoutOpt,
+    TraceOpt,
     TransportOpt,
     UrlOpt,
     VerboseOpt,
@@ -44,6 +45,7 @@ def list_(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    trace: TraceOpt = None,
 ) -> None:
     """List tools: one row a tool (server, name, title, description, required arguments).
 
@@ -68,6 +70,7 @@ def list_(
         verbose=verbose,
         quiet=quiet,
         debug=debug,
+        trace=trace,
     )
 
     async def work() -> int:
@@ -115,6 +118,7 @@ def show(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    trace: TraceOpt = None,
 ) -> None:
     """Show one tool: description, arguments, full input/output schema and annotations.
 
@@ -135,6 +139,7 @@ def show(
         verbose=verbose,
         quiet=quiet,
         debug=debug,
+        trace=trace,
     )
 
     async def work() -> int:

@@ -598,11 +598,21 @@ def test_remove_server_with_sub_tables_at_the_end(tmp_path: Path) -> None:
 
 def test_remove_the_last_server_leaves_a_valid_profile(tmp_path: Path) -> None:
     path = tmp_path / "profile.toml"
-    path.write_text('# only\n[servers.a]\ncommand = "a"\n')
+    path.write_text('# file comment\n\n[servers.a]\ncommand = "a"\n')
     remove_server(path, "a")
     profile = parse_profile(path.read_text(), path)
     assert profile.servers == {}
-    assert "# only" in path.read_text()
+    assert path.read_text().startswith("# file comment\n")
+
+
+def test_remove_server_takes_the_comment_just_above_its_table(tmp_path: Path) -> None:
+    path = tmp_path / "profile.toml"
+    path.write_text(THREE)
+    remove_server(path, "a")
+    new = path.read_text()
+    assert "# about a" not in new  # it described the removed table
+    assert "# header comment" in new and "# about c" in new
+    assert list(parse_profile(new, path).servers) == ["b", "c"]
 
 
 def test_remove_server_in_inline_layout_still_removes_it(tmp_path: Path) -> None:
