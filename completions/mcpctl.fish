@@ -5,6 +5,8 @@ complete -c mcpctl -n '__fish_use_subcommand' -a batch -d 'Run a file of calls; 
 complete -c mcpctl -n '__fish_use_subcommand' -a call -d 'Call a tool and print its result; exit 1 when the tool reports isError.'
 complete -c mcpctl -n '__fish_use_subcommand' -a completion -d 'Print a shell completion script.'
 complete -c mcpctl -n '__fish_use_subcommand' -a ping -d 'Check that servers answer: round trips, protocol version, the reason when not; exit 1 if any is unhealthy.'
+complete -c mcpctl -n '__fish_use_subcommand' -a prompts -d 'List prompts and render them with arguments.'
+complete -c mcpctl -n '__fish_use_subcommand' -a resources -d 'List and read the resources servers offer.'
 complete -c mcpctl -n '__fish_use_subcommand' -a servers -d 'Manage the servers in the profile and inspect them.'
 complete -c mcpctl -n '__fish_use_subcommand' -a tools -d 'List and describe the tools servers offer.'
 complete -c mcpctl -n '__fish_use_subcommand' -l version -s V
@@ -74,6 +76,94 @@ complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and not __fish_seen_subcommand_from get list' -a get -d 'Render a prompt with arguments (required ones are checked before sending).'
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and not __fish_seen_subcommand_from get list' -a list -d 'List prompts: one row a prompt (server, name, title, description, arguments; * = required).'
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and not __fish_seen_subcommand_from get list' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and not __fish_seen_subcommand_from list read templates' -a list -d 'List resources: one row a resource (server, URI, name, MIME type, description).'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and not __fish_seen_subcommand_from list read templates' -a read -d 'Read a resource: text printed as it is, binary summarised (or written with --save DIR).'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and not __fish_seen_subcommand_from list read templates' -a templates -d 'List resource templates: one row a template (server, URI template, name, MIME type, description).'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and not __fish_seen_subcommand_from list read templates' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l save -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a add -d 'Add a server to the profile (created when absent); the rest of the file is kept byte for byte.'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a inspect -d 'Connect and show serverInfo, protocol version, capabilities, instructions and counts.'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a list -d 'List the profile\'s servers (secrets shown as ***).'

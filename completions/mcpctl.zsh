@@ -11,8 +11,15 @@ _mcpctl() {
             ":call") path="call" ;;
             ":completion") path="completion" ;;
             ":ping") path="ping" ;;
+            ":prompts") path="prompts" ;;
+            ":resources") path="resources" ;;
             ":servers") path="servers" ;;
             ":tools") path="tools" ;;
+            "prompts:get") path="prompts get" ;;
+            "prompts:list") path="prompts list" ;;
+            "resources:list") path="resources list" ;;
+            "resources:read") path="resources read" ;;
+            "resources:templates") path="resources templates" ;;
             "servers:add") path="servers add" ;;
             "servers:inspect") path="servers inspect" ;;
             "servers:list") path="servers list" ;;
@@ -30,11 +37,18 @@ _mcpctl() {
     esac
     local opts="" words=""
     case "$path" in
-        "") opts="--version -V --help -h"; words="batch call completion ping servers tools" ;;
+        "") opts="--version -V --help -h"; words="batch call completion ping prompts resources servers tools" ;;
         "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "call") opts="--args --save --dry-run --fallback --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "completion") opts="--help -h"; words="bash zsh fish" ;;
         "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
+        "prompts") opts="--help -h"; words="get list" ;;
+        "prompts get") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
+        "prompts list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
+        "resources") opts="--help -h"; words="list read templates" ;;
+        "resources list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
+        "resources read") opts="--save --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
+        "resources templates") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "servers") opts="--help -h"; words="add inspect list remove show" ;;
         "servers add") opts="--url --env -e --header -H --transport --force -f --profile -p --output -o --quiet -q --help -h"; words="" ;;
         "servers inspect") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;

@@ -214,14 +214,14 @@ def _summary(block: dict[str, Any]) -> str:
     return f"[{kind} content]"
 
 
-def save_binaries(result: dict[str, Any], directory: Path, stem: str) -> list[str]:
-    """Write image/audio/blob contents into ``directory``; returns the paths (marked on the blocks)."""
+def save_binaries(blocks: list[dict[str, Any]], directory: Path, stem: str) -> list[str]:
+    """Write image/audio/blob contents into ``directory``; returns the paths (marked on the blocks as ``_saved``)."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--save {directory}: {exc.strerror or exc}") from None
     saved: list[str] = []
-    for index, block in enumerate(result.get("content", []), start=1):
+    for index, block in enumerate(blocks, start=1):
         data, mime = _binary_of(block)
         if data is None:
             continue
@@ -240,6 +240,8 @@ def _binary_of(block: dict[str, Any]) -> tuple[str | None, str | None]:
         return block.get("data"), block.get("mimeType")
     if block.get("type") == "resource" and "blob" in block.get("resource", {}):
         return block["resource"]["blob"], block["resource"].get("mimeType")
+    if "blob" in block and "uri" in block:  # resources/read contents
+        return block["blob"], block.get("mimeType")
     return None, None
 
 
@@ -251,8 +253,7 @@ def _extension(mime: str | None) -> str:
     )
 
 
-def strip_marks(result: dict[str, Any]) -> dict[str, Any]:
-    """The result without our ``_saved`` marks (for JSON output)."""
-    for block in result.get("content", []):
+def strip_marks(blocks: list[dict[str, Any]]) -> None:
+    """Remove our ``_saved`` marks (JSON output carries the wire shape only)."""
+    for block in blocks:
         block.pop("_saved", None)
-    return result

@@ -18,6 +18,8 @@ from mcpctl.commands import batch as batch_cmd
 from mcpctl.commands import call as call_cmd
 from mcpctl.commands import completion as completion_cmd
 from mcpctl.commands import ping as ping_cmd
+from mcpctl.commands import prompts as prompts_cmd
+from mcpctl.commands import resources as resources_cmd
 from mcpctl.commands import servers as servers_cmd
 from mcpctl.commands import tools as tools_cmd
 
@@ -32,6 +34,8 @@ app = typer.Typer(
 )
 app.add_typer(servers_cmd.app, name="servers")
 app.add_typer(tools_cmd.app, name="tools")
+app.add_typer(resources_cmd.app, name="resources")
+app.add_typer(prompts_cmd.app, name="prompts")
 app.command("call", context_settings={"allow_interspersed_args": True})(call_cmd.call)
 app.command("batch")(batch_cmd.batch)
 app.command("ping")(ping_cmd.ping)

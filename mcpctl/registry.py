@@ -49,10 +49,10 @@ def parse_tool_ref(text: str, profile: Profile | None, adhoc: bool) -> ToolRef:
 
 @dataclass
 class Listed:
-    """One server's tools, or the error that kept us from listing them."""
+    """One server's listed items (tools, resources, prompts…), or the error that kept us from listing them."""
 
     target: Target
-    tools: list[Tool]
+    items: list[Any]
     error: McpctlError | None = None
 
 
@@ -75,19 +75,26 @@ async def for_each_server(
     return results
 
 
-async def list_tools(targets: Sequence[Target], options: SessionOptions) -> list[Listed]:
-    """Every enabled tool of every target, listed concurrently."""
-
-    async def tools_of(session: Session) -> list[Tool]:
-        return await session.list_tools()
-
+async def list_across(
+    targets: Sequence[Target], options: SessionOptions, lister: Callable[[Session], Awaitable[list[Any]]]
+) -> list[Listed]:
+    """Run one list verb on every target concurrently; errors are collected per server."""
     listed = []
-    for target, outcome in await for_each_server(targets, options, tools_of):
+    for target, outcome in await for_each_server(targets, options, lister):
         if isinstance(outcome, McpctlError):
             listed.append(Listed(target, [], outcome))
         else:
             listed.append(Listed(target, outcome))
     return listed
+
+
+async def list_tools(targets: Sequence[Target], options: SessionOptions) -> list[Listed]:
+    """Every enabled tool of every target, listed concurrently."""
+
+    async def tools_of(session: Session) -> list[Any]:
+        return list(await session.list_tools())
+
+    return await list_across(targets, options, tools_of)
 
 
 def find_tool(tools: Sequence[Tool], ref: ToolRef, target: Target) -> Tool:
@@ -107,14 +114,14 @@ def find_tool(tools: Sequence[Tool], ref: ToolRef, target: Target) -> Tool:
 
 def pick_bare(ref: ToolRef, listed: Sequence[Listed]) -> Target:
     """The one server that has a bare-named tool; exit 2 listing candidates otherwise."""
-    owners = [entry.target for entry in listed if any(t.name == ref.tool for t in entry.tools)]
+    owners = [entry.target for entry in listed if any(t.name == ref.tool for t in entry.items)]
     if len(owners) == 1:
         return owners[0]
     if owners:
         candidates = ", ".join(f"{t.name}.{ref.tool}" for t in owners)
         raise UsageError(f"tool '{ref.tool}' is ambiguous: {candidates}", hint="name it as SERVER.TOOL")
     failed = [e.error for e in listed if e.error is not None]
-    everything = [f"{e.target.name}.{t.name}" for e in listed for t in e.tools]
+    everything = [f"{e.target.name}.{t.name}" for e in listed for t in e.items]
     details = [f"{e.server}: {e.message}" for e in failed]
     if failed and not everything:
         raise failed[0]

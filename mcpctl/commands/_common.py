@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -20,6 +20,9 @@ from mcpctl.profile import Profile, Settings, load_profile
 from mcpctl.secrets import redact
 from mcpctl.session import SessionOptions
 from mcpctl.targets import AdHoc, Target, select_targets
+
+if TYPE_CHECKING:
+    from mcpctl.registry import Listed
 
 # --------------------------------------------------------------------------- option aliases
 
@@ -111,6 +114,28 @@ class Context:
             raise error
         self.output.error(error)
         raise typer.Exit(error.exit_code)
+
+
+def emit_listing(
+    ctx: Context, listed: Sequence[Listed], columns: Sequence[str], row: Callable[[str, Any], list[str]]
+) -> int:
+    """Print every server's items (JSON: the wire objects plus ``server``), then each server's error.
+
+    Returns the exit code: 0, or the worst failure's when a server could not be listed.
+    """
+    from mcpctl.output import Table, wire
+
+    items: list[dict[str, Any]] = []
+    rows: list[list[str]] = []
+    for entry in listed:
+        for item in entry.items:
+            items.append({"server": entry.target.name, **wire(item)})
+            rows.append(row(entry.target.name, item))
+    ctx.output.items(items, Table(columns, rows))
+    failures = [entry.error for entry in listed if entry.error is not None]
+    for error in failures:
+        ctx.output.error(error)
+    return max((error.exit_code for error in failures), default=0)
 
 
 def _empty_profile_or(option: str | None) -> Profile:

@@ -140,6 +140,12 @@ def _resolver(ctx: Context) -> Callable[[BatchLine], Target]:
 
     def resolve(line: BatchLine) -> Target:
         key = line.server
+        if key is not None and ctx.adhoc.given and key not in cache:
+            # The ad-hoc target is named after its URL or command: a line (or the
+            # validation pass) naming it means that target, not a profile server.
+            adhoc = cache.get(None) or ctx.targets()[0]
+            if key == adhoc.name:
+                cache[None] = cache[key] = adhoc
         if key not in cache:
             if key is not None:
                 cache[key] = ctx.profile_targets([key])[0]

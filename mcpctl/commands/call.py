@@ -127,9 +127,9 @@ def call(
             return 0
         result = outcome.result or {}
         if save is not None:
-            outcome.saved = save_binaries(result, save, outcome.tool)
+            outcome.saved = save_binaries(result.get("content", []), save, outcome.tool)
         text = render_result(result)
-        strip_marks(result)
+        strip_marks(result.get("content", []))
         ctx.output.result(outcome.to_json(), lambda: text)
         if outcome.is_error:
             ctx.output.error(tool_failed(outcome))

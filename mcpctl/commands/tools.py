@@ -22,6 +22,7 @@ from mcpctl.commands._common import (
     TransportOpt,
     UrlOpt,
     VerboseOpt,
+    emit_listing,
     make_context,
 )
 
@@ -74,29 +75,15 @@ def list_(
     )
 
     async def work() -> int:
-        from mcpctl.output import Table, first_line, wire
+        from mcpctl.output import first_line
         from mcpctl.registry import list_tools, required_arguments
 
+        def row(server: str, tool: Any) -> list[str]:
+            title = tool.title or (tool.annotations.title if tool.annotations and tool.annotations.title else "")
+            return [server, tool.name, title or "", first_line(tool.description), ",".join(required_arguments(tool))]
+
         listed = await list_tools(ctx.targets(servers), ctx.session)
-        rows: list[list[str]] = []
-        items: list[dict[str, Any]] = []
-        for entry in listed:
-            for tool in entry.tools:
-                items.append({"server": entry.target.name, **wire(tool)})
-                rows.append(
-                    [
-                        entry.target.name,
-                        tool.name,
-                        tool.title or (tool.annotations.title if tool.annotations and tool.annotations.title else ""),
-                        first_line(tool.description),
-                        ",".join(required_arguments(tool)),
-                    ]
-                )
-        ctx.output.items(items, Table(["SERVER", "TOOL", "TITLE", "DESCRIPTION", "REQUIRED"], rows))
-        failures = [e.error for e in listed if e.error is not None]
-        for error in failures:
-            ctx.output.error(error)
-        return max((e.exit_code for e in failures), default=0)
+        return emit_listing(ctx, listed, ["SERVER", "TOOL", "TITLE", "DESCRIPTION", "REQUIRED"], row)
 
     ctx.run(work)
 

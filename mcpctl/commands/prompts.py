@@ -1,0 +1,164 @@
+"""``mcpctl prompts list|get``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from mcpctl.commands._common import (
+    ConnectTimeoutOpt,
+    DebugOpt,
+    EnvOpt,
+    HeaderOpt,
+    OutputOpt,
+    ProfileOpt,
+    ProtocolOpt,
+    QuietOpt,
+    RetriesOpt,
+    StdioOpt,
+    TimeoutOpt,
+    TraceOpt,
+    TransportOpt,
+    UrlOpt,
+    VerboseOpt,
+    emit_listing,
+    make_context,
+)
+
+app = typer.Typer(help="List prompts and render them with arguments.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: every enabled one).")] = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+    trace: TraceOpt = None,
+) -> None:
+    """List prompts: one row a prompt (server, name, title, description, arguments; * = required).
+
+    Example: mcpctl prompts list
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+        trace=trace,
+    )
+
+    async def work() -> int:
+        from mcpctl.output import first_line
+        from mcpctl.registry import list_across
+        from mcpctl.surface import PROMPTS
+
+        def row(server: str, item: Any) -> list[str]:
+            args = ",".join(f"{a.name}{'*' if a.required else ''}" for a in item.arguments or [])
+            return [server, item.name, item.title or "", first_line(item.description), args]
+
+        listed = await list_across(ctx.targets(servers), ctx.session, PROMPTS)
+        return emit_listing(ctx, listed, ["SERVER", "PROMPT", "TITLE", "DESCRIPTION", "ARGUMENTS"], row)
+
+    ctx.run(work)
+
+
+@app.command("get")
+def get(
+    name: Annotated[str, typer.Argument(help="SERVER.PROMPT (or PROMPT with --url/--stdio, or a bare PROMPT).")],
+    items: Annotated[list[str] | None, typer.Argument(help="Arguments: key=value or key=@file (strings).")] = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+    trace: TraceOpt = None,
+) -> None:
+    """Render a prompt with arguments (required ones are checked before sending).
+
+    Example: mcpctl prompts get demo.review code='print(1)'
+    Example: mcpctl prompts get demo.review code=@main.py -o json
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+        trace=trace,
+    )
+
+    async def work() -> int:
+        from mcpctl.errors import UsageError
+        from mcpctl.registry import list_across, parse_tool_ref
+        from mcpctl.session import open_session
+        from mcpctl.surface import PROMPTS, check_prompt_arguments, get_prompt, render_messages, string_arguments
+
+        ref = parse_tool_ref(name, None if ctx.adhoc.given else ctx.profile(), ctx.adhoc.given)
+        values = string_arguments(items or [])
+        targets = ctx.targets([ref.server] if ref.server else [])
+        if len(targets) > 1:
+            listed = await list_across(targets, ctx.session, PROMPTS)
+            owners = [e.target for e in listed if any(p.name == ref.tool for p in e.items)]
+            if len(owners) != 1:
+                found = ", ".join(f"{t.name}.{ref.tool}" for t in owners)
+                raise UsageError(
+                    f"prompt '{ref.tool}' is {'ambiguous: ' + found if owners else 'not offered by any server'}",
+                    hint="name it as SERVER.PROMPT; mcpctl prompts list shows them",
+                )
+            targets = owners
+        target = targets[0]
+        async with open_session(target, ctx.session) as session:
+            prompts = await PROMPTS(session)
+            prompt = next((p for p in prompts if p.name == ref.tool), None)
+            if prompt is None:
+                known = ", ".join(p.name for p in prompts) or "none"
+                raise UsageError(f"unknown prompt '{ref.tool}' on server '{target.name}'", hint=f"its prompts: {known}")
+            check_prompt_arguments(prompt, values, target.name, target.config is not None)
+            result = await get_prompt(session, prompt.name, values)
+        ctx.output.result(
+            {"server": target.name, "prompt": prompt.name, "result": result}, lambda: render_messages(result)
+        )
+        return 0
+
+    ctx.run(work)

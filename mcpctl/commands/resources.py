@@ -1,0 +1,218 @@
+"""``mcpctl resources list|templates|read``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mcpctl.commands._common import (
+    ConnectTimeoutOpt,
+    DebugOpt,
+    EnvOpt,
+    HeaderOpt,
+    OutputOpt,
+    ProfileOpt,
+    ProtocolOpt,
+    QuietOpt,
+    RetriesOpt,
+    StdioOpt,
+    TimeoutOpt,
+    TraceOpt,
+    TransportOpt,
+    UrlOpt,
+    VerboseOpt,
+    emit_listing,
+    make_context,
+)
+
+app = typer.Typer(help="List and read the resources servers offer.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: every enabled one).")] = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+    trace: TraceOpt = None,
+) -> None:
+    """List resources: one row a resource (server, URI, name, MIME type, description).
+
+    Example: mcpctl resources list
+    Example: mcpctl resources list demo -o json
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+        trace=trace,
+    )
+
+    async def work() -> int:
+        from mcpctl.output import first_line
+        from mcpctl.registry import list_across
+        from mcpctl.surface import RESOURCES
+
+        def row(server: str, item: Any) -> list[str]:
+            return [server, str(item.uri), item.name or "", item.mime_type or "", first_line(item.description)]
+
+        listed = await list_across(ctx.targets(servers), ctx.session, RESOURCES)
+        return emit_listing(ctx, listed, ["SERVER", "URI", "NAME", "MIME", "DESCRIPTION"], row)
+
+    ctx.run(work)
+
+
+@app.command("templates")
+def templates(
+    servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: every enabled one).")] = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+    trace: TraceOpt = None,
+) -> None:
+    """List resource templates: one row a template (server, URI template, name, MIME type, description).
+
+    Example: mcpctl resources templates demo
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+        trace=trace,
+    )
+
+    async def work() -> int:
+        from mcpctl.output import first_line
+        from mcpctl.registry import list_across
+        from mcpctl.surface import TEMPLATES
+
+        def row(server: str, item: Any) -> list[str]:
+            return [server, item.uri_template, item.name or "", item.mime_type or "", first_line(item.description)]
+
+        listed = await list_across(ctx.targets(servers), ctx.session, TEMPLATES)
+        return emit_listing(ctx, listed, ["SERVER", "URI TEMPLATE", "NAME", "MIME", "DESCRIPTION"], row)
+
+    ctx.run(work)
+
+
+@app.command("read")
+def read(
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            help="SERVER URI [NAME=VALUE…] (URI alone with --url/--stdio); a URI template takes its variables."
+        ),
+    ],
+    save: Annotated[Path | None, typer.Option("--save", help="Write binary contents into this folder.")] = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    url: UrlOpt = None,
+    header: HeaderOpt = None,
+    transport: TransportOpt = None,
+    stdio: StdioOpt = None,
+    env: EnvOpt = None,
+    timeout: TimeoutOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
+    retries: RetriesOpt = None,
+    protocol: ProtocolOpt = "auto",
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+    trace: TraceOpt = None,
+) -> None:
+    """Read a resource: text printed as it is, binary summarised (or written with --save DIR).
+
+    Example: mcpctl resources read demo demo://readme
+    Example: mcpctl resources read demo 'greet://{name}' name=bob
+    """
+    ctx = make_context(
+        output=output,
+        profile=profile,
+        url=url,
+        header=header,
+        transport=transport,
+        stdio=stdio,
+        env=env,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        retries=retries,
+        protocol=protocol,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+        trace=trace,
+    )
+
+    async def work() -> int:
+        from mcpctl.calls import save_binaries, strip_marks
+        from mcpctl.errors import UsageError
+        from mcpctl.session import open_session
+        from mcpctl.surface import expand_template, read_resource, render_contents, string_arguments
+
+        server, rest = (None, words) if ctx.adhoc.given else (words[0], words[1:])
+        if not rest:
+            raise UsageError("name the resource URI", hint="mcpctl resources read SERVER URI")
+        uri = rest[0]
+        values = string_arguments(rest[1:])
+        if "{" in uri:
+            uri = expand_template(uri, values)
+        elif values:
+            raise UsageError(f"{uri} is not a URI template; it takes no NAME=VALUE arguments")
+        (target,) = ctx.targets([server] if server else [])
+        async with open_session(target, ctx.session) as session:
+            result = await read_resource(session, uri)
+        contents = result.get("contents", [])
+        if save is not None:
+            save_binaries(contents, save, "resource")
+        text = render_contents(result)
+        strip_marks(contents)
+        ctx.output.result({"server": target.name, "uri": uri, "result": result}, lambda: text)
+        return 0
+
+    ctx.run(work)
