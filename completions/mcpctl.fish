@@ -76,6 +76,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -a '(__mcpctl_servers)'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and not __fish_seen_subcommand_from get list' -a get -d 'Render a prompt with arguments (required ones are checked before sending).'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and not __fish_seen_subcommand_from get list' -a list -d 'List prompts: one row a prompt (server, name, title, description, arguments; * = required).'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and not __fish_seen_subcommand_from get list' -l help -s h
@@ -95,6 +96,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -a '(__mcpctl_servers | sed "s/\$/./")'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l url -r -F
@@ -111,6 +113,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -a '(__mcpctl_servers)'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and not __fish_seen_subcommand_from list read templates' -a list -d 'List resources: one row a resource (server, URI, name, MIME type, description).'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and not __fish_seen_subcommand_from list read templates' -a read -d 'Read a resource: text printed as it is, binary summarised (or written with --save DIR).'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and not __fish_seen_subcommand_from list read templates' -a templates -d 'List resource templates: one row a template (server, URI template, name, MIME type, description).'
@@ -131,6 +134,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -a '(__mcpctl_servers)'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l save -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l output -s o -x -a 'text table json ndjson'
@@ -148,6 +152,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -a '(__mcpctl_servers)'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l url -r -F
@@ -164,6 +169,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -a '(__mcpctl_servers)'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a add -d 'Add a server to the profile (created when absent); the rest of the file is kept byte for byte.'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a inspect -d 'Connect and show serverInfo, protocol version, capabilities, instructions and counts.'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a list -d 'List the profile\'s servers (secrets shown as ***).'

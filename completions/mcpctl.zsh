@@ -64,8 +64,8 @@ _mcpctl() {
         return
     fi
     case "$path" in
-        "servers show"|"servers remove"|"servers inspect"|"tools list") words="$(_mcpctl_servers)" ;;
-        "call"|"tools show")
+        "servers show"|"servers remove"|"servers inspect"|"tools list"|"ping"|"resources list"|"resources templates"|"resources read"|"prompts list") words="$(_mcpctl_servers)" ;;
+        "call"|"tools show"|"prompts get")
             words="$(_mcpctl_servers | sed 's/$/./')"; compopt -o nospace 2>/dev/null ;;
     esac
     COMPREPLY=( $(compgen -W "$words" -- "$cur") )

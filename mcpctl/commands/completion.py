@@ -20,8 +20,18 @@ VALUE_CHOICES = {
     "--transport": "streamable-http sse",
 }
 #: Commands whose positional arguments are profile server names, or SERVER.TOOL references.
-SERVER_ARGS = ("servers show", "servers remove", "servers inspect", "tools list")
-TOOL_ARGS = ("call", "tools show")
+SERVER_ARGS = (
+    "servers show",
+    "servers remove",
+    "servers inspect",
+    "tools list",
+    "ping",
+    "resources list",
+    "resources templates",
+    "resources read",
+    "prompts list",
+)
+TOOL_ARGS = ("call", "tools show", "prompts get")
 
 
 @dataclass(frozen=True)
