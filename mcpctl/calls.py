@@ -17,7 +17,8 @@ from mcpctl.output import dump_json, wire
 from mcpctl.registry import ToolRef, find_tool, list_tools, pick_bare
 from mcpctl.resilience import Attempts, RetryPolicy, retrying
 from mcpctl.secrets import redact
-from mcpctl.session import SessionOptions, open_session
+from mcpctl.session import open_session
+from mcpctl.sessionopts import SessionOptions
 from mcpctl.targets import Target
 
 if TYPE_CHECKING:
@@ -83,12 +84,15 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
     with ``retry_unsafe``.
     """
     sent = False
+    connected = False
     may_repeat = request.retry_unsafe
     counter = Attempts()
 
     async def once() -> CallOutcome:
-        nonlocal sent, may_repeat
+        nonlocal sent, connected, may_repeat
+        sent = connected = False
         async with open_session(target, options) as session:
+            connected = True
             tool = find_tool(await session.list_tools(), request.ref, target)
             may_repeat = request.retry_unsafe or is_idempotent(tool)
             arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
@@ -104,7 +108,11 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
             return outcome
 
     def should_retry(error: McpctlError) -> bool:
-        return sent and may_repeat and error.retryable
+        # Connecting was retried by open_session already. Listing tools is safe to repeat (a stateless
+        # 2026-07-28 session sends its first request there, so a 429/5xx may come from it).
+        if not connected:
+            return False
+        return error.retryable and (not sent or may_repeat)
 
     outcome = await retrying(once, RetryPolicy(retries=target.retries), should_retry=should_retry, attempts=counter)
     outcome.attempts = counter.count

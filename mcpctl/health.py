@@ -17,7 +17,8 @@ from typing import Any
 import anyio
 
 from mcpctl.errors import McpctlError, ProtocolError
-from mcpctl.session import Session, SessionOptions, open_session
+from mcpctl.session import Session, open_session
+from mcpctl.sessionopts import SessionOptions
 from mcpctl.targets import Target
 
 MODERN = ("2026-07-28",)

@@ -6,7 +6,8 @@ from typing import Any
 
 from mcpctl.errors import ProtocolError
 from mcpctl.output import wire
-from mcpctl.session import Session, SessionOptions, open_session
+from mcpctl.session import Session, open_session
+from mcpctl.sessionopts import SessionOptions
 from mcpctl.targets import Target
 
 

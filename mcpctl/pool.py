@@ -20,7 +20,8 @@ import anyio.abc
 from mcpctl.circuit import CircuitBreaker
 from mcpctl.errors import McpctlError
 from mcpctl.resilience import Attempts, RetryPolicy, retrying
-from mcpctl.session import Session, SessionOptions, open_session
+from mcpctl.session import Session, open_session
+from mcpctl.sessionopts import SessionOptions
 from mcpctl.targets import Target
 
 if TYPE_CHECKING:
@@ -51,18 +52,21 @@ class ServerSlot:
             self._want = anyio.Event()
             if self._closing:
                 return
+            # The event of the acquire that asked for this session: closing it later must not wake
+            # (with no session) an acquire that asked for the next one meanwhile.
+            ready = self._ready
             try:
                 async with open_session(self.target, self.options) as session:
                     self.session, self._dead, self._error = session, False, None
                     self.opened += 1
-                    self._ready.set()
+                    ready.set()
                     await self._release.wait()
             except McpctlError as error:
                 self._error = error
             finally:
                 self.session = None
                 self._release = anyio.Event()
-                self._ready.set()
+                ready.set()
             if self._closing:
                 return
 
@@ -81,11 +85,16 @@ class ServerSlot:
                 raise error.with_server(self.target.name)
             return self.session
 
-    def mark_dead(self, session: Session) -> None:
-        """The connection behind ``session`` is gone: let the owner close it; the next acquire reopens."""
+    def mark_dead(self, session: Session) -> bool:
+        """The connection behind ``session`` is gone: let the owner close it; the next acquire reopens.
+
+        True for the first caller to notice (the calls in flight on a dead session all fail at once).
+        """
         if session is self.session and not self._dead:
             self._dead = True
             self._release.set()
+            return True
+        return False
 
     def close(self) -> None:
         """Ask the owner task to close the session and stop."""
@@ -149,9 +158,9 @@ class SessionPool:
             try:
                 result = await session.call_tool(tool, arguments, timeout)
             except McpctlError as error:
-                if _connection_lost(error, session):
-                    slot.mark_dead(session)
-                slot.breaker.failure(error)
+                # One death of the connection is one failure for the circuit, however many calls were in flight.
+                if not _connection_lost(error, session) or slot.mark_dead(session):
+                    slot.breaker.failure(error)
                 raise
             slot.breaker.success()
             return result

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -479,6 +478,8 @@ def atomic_write(path: Path, text: str, *, backup: bool = False) -> None:
 
 
 def _write_replace(path: Path, data: bytes, mode: int | None) -> None:
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

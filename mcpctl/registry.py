@@ -11,7 +11,8 @@ import anyio
 
 from mcpctl.errors import McpctlError, UsageError
 from mcpctl.profile import Profile
-from mcpctl.session import Session, SessionOptions, open_session
+from mcpctl.session import Session, open_session
+from mcpctl.sessionopts import SessionOptions
 from mcpctl.targets import Target
 
 if TYPE_CHECKING:

@@ -22,35 +22,22 @@ import anyio
 
 from mcpctl import __version__
 from mcpctl.classify import HttpLog, Phase, attach_stdio, classify, leaves
-from mcpctl.errors import McpctlError, TimeoutExpired, UsageError
+from mcpctl.errors import McpctlError, TimeoutExpired
 from mcpctl.resilience import Attempts, RetryPolicy, retrying
 from mcpctl.secrets import redact
+from mcpctl.sessionopts import SessionOptions
 from mcpctl.stdio import StdioServer, spawn
 from mcpctl.stdio import transport as stdio_transport
 from mcpctl.targets import Target
-from mcpctl.trace import Tap, tapped
+from mcpctl.trace import tapped
 
 if TYPE_CHECKING:
     from mcp import Client
     from mcp.types import CallToolResult, Tool
 
 log = logging.getLogger("mcpctl.session")
-PROTOCOLS = ("auto", "legacy", "2026-07-28")
 MAX_PAGES = 1000
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SessionOptions:
-    """How to connect, shared by every command."""
-
-    protocol: str = "auto"
-    verbose: bool = False
-    tap: Tap | None = None
-
-    def __post_init__(self) -> None:
-        if self.protocol not in PROTOCOLS:
-            raise UsageError(f"unknown protocol '{self.protocol}'", hint=f"use one of: {', '.join(PROTOCOLS)}")
 
 
 @dataclass

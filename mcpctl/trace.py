@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,8 +17,7 @@ import anyio
 
 from mcpctl.errors import UsageError
 from mcpctl.secrets import redact
-
-Tap = Callable[[str, str, Any], None]
+from mcpctl.sessionopts import Tap
 
 
 class Tracer:

@@ -18,7 +18,7 @@ import typer
 from mcpctl.output import Output
 from mcpctl.profile import Profile, Settings, load_profile
 from mcpctl.secrets import redact
-from mcpctl.session import SessionOptions
+from mcpctl.sessionopts import SessionOptions
 from mcpctl.targets import AdHoc, Target, select_targets
 
 if TYPE_CHECKING:

@@ -25,7 +25,6 @@ from mcpctl.commands._common import (
     make_context,
 )
 from mcpctl.errors import UsageError
-from mcpctl.inspect import inspect_server
 from mcpctl.output import Table
 from mcpctl.profile import add_server, remove_server, resolve_profile_path, server_table
 from mcpctl.targets import parse_env, parse_header
@@ -196,6 +195,8 @@ def inspect(
     )
 
     async def work() -> int:
+        from mcpctl.inspect import inspect_server
+
         if name is None and not ctx.adhoc.given:
             raise UsageError("name a server, or use --url / --stdio", hint="mcpctl servers list shows the names")
         (target,) = ctx.targets([name] if name else [])
