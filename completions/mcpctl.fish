@@ -170,12 +170,13 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -a '(__mcpctl_servers)'
-complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a add -d 'Add a server to the profile (created when absent); the rest of the file is kept byte for byte.'
-complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a inspect -d 'Connect and show serverInfo, protocol version, capabilities, instructions and counts.'
-complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a list -d 'List the profile\'s servers (secrets shown as ***).'
-complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a remove -d 'Remove a server from the profile (the old file is kept as PROFILE.bak).'
-complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -a show -d 'Show one server\'s configuration (secrets shown as ***).'
-complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add inspect list remove show' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add import inspect list remove show' -a add -d 'Add a server to the profile (created when absent); the rest of the file is kept byte for byte.'
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add import inspect list remove show' -a import -d 'Import the servers configured in Claude Desktop, Claude Code, Cursor, VS Code or Codex.'
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add import inspect list remove show' -a inspect -d 'Connect and show serverInfo, protocol version, capabilities, instructions and counts.'
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add import inspect list remove show' -a list -d 'List the profile\'s servers (secrets shown as ***).'
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add import inspect list remove show' -a remove -d 'Remove a server from the profile (the old file is kept as PROFILE.bak).'
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add import inspect list remove show' -a show -d 'Show one server\'s configuration (secrets shown as ***).'
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and not __fish_seen_subcommand_from add import inspect list remove show' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from add' -l url -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from add' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from add' -l header -s H -r -F
@@ -185,6 +186,14 @@ complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from add' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from add' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from add' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from import' -l from -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from import' -l prefix -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from import' -l force -s f
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from import' -l dry-run
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from import' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from import' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from import' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from import' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l url -r -F

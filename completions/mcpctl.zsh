@@ -21,6 +21,7 @@ _mcpctl() {
             "resources:read") path="resources read" ;;
             "resources:templates") path="resources templates" ;;
             "servers:add") path="servers add" ;;
+            "servers:import") path="servers import" ;;
             "servers:inspect") path="servers inspect" ;;
             "servers:list") path="servers list" ;;
             "servers:remove") path="servers remove" ;;
@@ -33,7 +34,7 @@ _mcpctl() {
         --output|-o) COMPREPLY=( $(compgen -W "text table json ndjson" -- "$cur") ); return ;;
         --protocol) COMPREPLY=( $(compgen -W "auto legacy 2026-07-28" -- "$cur") ); return ;;
         --transport) COMPREPLY=( $(compgen -W "streamable-http sse" -- "$cur") ); return ;;
-        --args|--concurrency|--connect-timeout|--count|--env|--fallback|--header|--interval|--profile|--report|--retries|--save|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-j|-p) COMPREPLY=(); compopt -o default; return ;;
+        --args|--concurrency|--connect-timeout|--count|--env|--fallback|--from|--header|--interval|--prefix|--profile|--report|--retries|--save|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-j|-p) COMPREPLY=(); compopt -o default; return ;;
     esac
     local opts="" words=""
     case "$path" in
@@ -49,8 +50,9 @@ _mcpctl() {
         "resources list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "resources read") opts="--save --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "resources templates") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
-        "servers") opts="--help -h"; words="add inspect list remove show" ;;
+        "servers") opts="--help -h"; words="add import inspect list remove show" ;;
         "servers add") opts="--url --env -e --header -H --transport --force -f --profile -p --output -o --quiet -q --help -h"; words="" ;;
+        "servers import") opts="--from --prefix --force -f --dry-run --profile -p --output -o --quiet -q --help -h"; words="" ;;
         "servers inspect") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "servers list") opts="--profile -p --output -o --help -h"; words="" ;;
         "servers remove") opts="--profile -p --output -o --quiet -q --help -h"; words="" ;;

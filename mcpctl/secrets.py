@@ -70,4 +70,19 @@ def url_secrets(url: str) -> list[str]:
     return found
 
 
+def mask_url(url: str) -> str:
+    """The URL with its password and secret-named query values shown as ``***``."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password:
+        netloc = netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
+    query = parts.query
+    if query and any(is_secret_name(name) for name, _ in parse_qsl(query)):
+        pairs = [(name, MASK if is_secret_name(name) else value) for name, value in parse_qsl(query)]
+        query = urlencode(pairs, safe="*${}")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 redact = Redactor()

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from mcpctl.profile import ServerConfig
-from mcpctl.secrets import MASK, is_secret_name, mask_mapping
+from mcpctl.secrets import MASK, is_secret_name, mask_mapping, mask_url
 
 _SECRET_FLAG = re.compile(r"^(--?[\w-]*(token|secret|passw(or)?d|key|auth|credential)[\w-]*)(=(.*))?$", re.IGNORECASE)
 
@@ -45,7 +45,8 @@ def config_view(config: ServerConfig) -> dict[str, Any]:
         if config.cwd:
             view["cwd"] = config.cwd
     else:
-        view |= {"url": config.url, "target": config.url}
+        url = mask_url(config.url or "")
+        view |= {"url": url, "target": url}
         headers = {k: (MASK if is_secret_name(k) else v) for k, v in config.http_headers.items()}
         headers |= {k: f"{MASK} (from ${v})" for k, v in config.env_http_headers.items()}
         if config.bearer_token_env_var:

@@ -1,4 +1,4 @@
-"""``mcpctl servers add|list|show|remove|inspect``."""
+"""``mcpctl servers add|import|list|show|remove|inspect``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from mcpctl.commands._common import (
 )
 from mcpctl.errors import UsageError
 from mcpctl.output import Table
-from mcpctl.profile import add_server, remove_server, resolve_profile_path, server_table
+from mcpctl.profile import add_server, parse_profile, read_text, remove_server, resolve_profile_path, server_table
 from mcpctl.targets import parse_env, parse_header
 from mcpctl.views import config_view, render_config, render_inspect
 
@@ -92,6 +92,61 @@ def _table_for(
         env=dict(parse_env(e) for e in env or ()),
         headers=dict(parse_header(h) for h in header or ()),
     )
+
+
+@app.command("import")
+def import_(
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="claude, claude-code, cursor, vscode, codex, or a configuration file (default: every known place).",
+        ),
+    ] = None,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", help="Import a server whose name is taken as PREFIX<name>.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Replace servers of the same name.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the TOML that would be appended; write nothing.")
+    ] = False,
+    profile: ProfileOpt = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Import the servers configured in Claude Desktop, Claude Code, Cursor, VS Code or Codex.
+
+    ${VAR} references are kept, never expanded; inline secrets, VS Code ${input:…} prompts and keys
+    mcpctl has no meaning for are reported on stderr. Existing servers are kept unless --force.
+
+    Example: mcpctl servers import --dry-run
+    Example: mcpctl servers import --from vscode --prefix vscode-
+    Example: mcpctl servers import --from ~/.codex/config.toml --profile ./mcpctl.toml
+    """
+    from mcpctl.importers import ImportRequest, apply_plan, plan_import
+    from mcpctl.secrets import redact
+
+    ctx = make_context(output=output, profile=profile, quiet=quiet)
+    try:
+        path, _ = resolve_profile_path(profile)
+        existing = parse_profile(read_text(path), path).servers if path.exists() else {}
+        plan = plan_import(ImportRequest(source=source, prefix=prefix, force=force), existing, path)
+        redact.add(plan.secret_values)
+        for message in plan.messages:
+            if message.level == "warning":
+                ctx.output.warn(str(message))
+            elif not ctx.output.machine:
+                ctx.output.note(str(message))
+        if not dry_run:
+            apply_plan(plan)
+    except UsageError as exc:
+        ctx.fail(exc)
+    if dry_run and not ctx.output.machine:
+        count = len(plan.servers)
+        ctx.output.note(
+            f"dry run: {count} server{'' if count == 1 else 's'} would be imported into {path}; nothing written"
+        )
+    ctx.output.result(plan.to_json(dry_run=dry_run), plan.toml if dry_run else plan.summary)
 
 
 @app.command("list")
