@@ -106,9 +106,12 @@ def bad_batch(problems: Sequence[str]) -> UsageError:
     )
 
 
+class _Unparsed(str):
+    """A JSON Lines line that is not JSON (the problem), reported with the other bad lines."""
+
+
 def _jsonl_calls(text: str, source: str) -> list[tuple[str, Any]]:
     calls: list[tuple[str, Any]] = []
-    problems: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -116,9 +119,7 @@ def _jsonl_calls(text: str, source: str) -> list[tuple[str, Any]]:
         try:
             calls.append((f"{source}:{number}", json.loads(stripped)))
         except json.JSONDecodeError as exc:
-            problems.append(f"{source}:{number}: invalid JSON: {exc.msg} at column {exc.colno}")
-    if problems:
-        raise bad_batch(problems)
+            calls.append((f"{source}:{number}", _Unparsed(f"invalid JSON: {exc.msg} at column {exc.colno}")))
     return calls
 
 
@@ -137,6 +138,8 @@ def _toml_calls(text: str, source: str) -> list[tuple[str, Any]]:
 
 
 def _line(index: int, where: str, value: Any) -> BatchLine:
+    if isinstance(value, _Unparsed):
+        raise UsageError(f"{where}: {value}")
     if not isinstance(value, dict):
         raise UsageError(f"{where}: expected a JSON object, got {type(value).__name__}")
     unknown = set(value) - LINE_KEYS

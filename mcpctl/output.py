@@ -156,7 +156,7 @@ class Output:
             self._err(dump_json(error.to_json()) + "\n")
             return
         lines = [f"{self._label('error', 'red')}: {redact(error.message)}"]
-        lines += [f"  {redact(d)}" for d in error.details]
+        lines += [f"  {redact(d)}" for d in error.details if d != error.message]
         if error.hint:
             lines.append(f"hint: {redact(error.hint)}")
         self._err("\n".join(lines) + "\n")

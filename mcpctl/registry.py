@@ -108,7 +108,7 @@ def find_tool(tools: Sequence[Tool], ref: ToolRef, target: Target) -> Tool:
     names = [t.name for t in tools]
     raise UsageError(
         f"unknown tool '{ref.tool}' on server '{target.name}'",
-        hint=_suggest(ref.tool, names, target.name),
+        hint=_suggest(ref.tool, names, target.name if target.config is not None else None),
         server=target.name,
     )
 

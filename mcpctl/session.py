@@ -204,8 +204,10 @@ def _make_client(transport: Any, target: Target, options: SessionOptions) -> Cli
     from mcp.types import Implementation
 
     warnings.simplefilter("ignore", MCPDeprecationWarning)
-    # The auto-mode probe has a fixed 10 s deadline in the SDK; keep it inside ours.
-    sdk_session.DISCOVER_TIMEOUT_SECONDS = min(10.0, target.startup_timeout)
+    # The auto-mode probe has a fixed 10 s deadline in the SDK. A server that ignores unknown methods
+    # never answers it, so it may use at most half of our connect deadline: the legacy fallback
+    # (initialize) must still fit in the rest.
+    sdk_session.DISCOVER_TIMEOUT_SECONDS = min(10.0, target.startup_timeout / 2)
     return Client(
         transport,
         mode=options.protocol,

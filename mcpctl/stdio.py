@@ -134,11 +134,24 @@ class StdioServer:
 
 
 def _group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process is left in the group (``/proc`` on Linux, else ``killpg 0``)."""
     try:
         os.killpg(pgid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    return True
+    if not os.path.isdir("/proc/self"):
+        return True
+    return any(_live_member(entry, pgid) for entry in os.listdir("/proc") if entry.isdigit())
+
+
+def _live_member(pid: str, pgid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read().decode("ascii", "replace")
+    except OSError:
+        return False
+    fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp …
+    return len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X")
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> bool:

@@ -1,0 +1,190 @@
+"""No orphans, on every path; Ctrl-C and SIGTERM shut child servers down first (exit 130 / 143)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import pids_alive, read_pids, wait_pids_gone
+
+from e2e.helpers import (
+    DEMO,
+    assert_clean_stderr,
+    faulty,
+    mcpctl_argv,
+    run_mcpctl,
+)
+
+pytestmark = pytest.mark.e2e
+
+#: The demo server, started by a shell that first leaves a `sleep 300` behind in the server's process group.
+DEMO_WITH_GRANDCHILD = shlex.join(["sh", "-c", f"sleep 300 </dev/null >/dev/null 2>&1 & exec {DEMO}"])
+
+
+def children_of(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (scanning /proc; the server runs in its own session, so no pgrep -g)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def wait_for_pids(path: Path, count: int, timeout: float = 20.0) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while len(pids := read_pids(path)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(pids) >= count, f"the server did not write {count} pids to {path}"
+    return pids
+
+
+def wait_for_children(pid: int, timeout: float = 20.0) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while not (kids := children_of(pid)):
+        assert time.monotonic() < deadline, f"process {pid} started no child"
+        time.sleep(0.02)
+    return kids
+
+
+@pytest.fixture
+def spawned() -> Iterator[list[subprocess.Popen[str]]]:
+    """Popen'ed mcpctl processes, killed (with their servers' groups) if a test leaves them running."""
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            for child in children_of(proc.pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child, signal.SIGKILL)
+            proc.kill()
+            proc.communicate()
+
+
+def start_mcpctl(spawned: list[subprocess.Popen[str]], *args: str) -> tuple[subprocess.Popen[str], int]:
+    """Start mcpctl in the background and wait for its stdio server; returns the process and the server pid."""
+    proc = subprocess.Popen(
+        mcpctl_argv(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    spawned.append(proc)
+    deadline = time.monotonic() + 20
+    while not (kids := children_of(proc.pid)):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "mcpctl started no server"
+        time.sleep(0.02)
+    assert len(kids) == 1, kids
+    return proc, kids[0]
+
+
+# ----------------------------------------------------------------------------------------------------------- orphans
+
+
+def test_grandchildren_are_gone_after_a_successful_call(pidfile: Path) -> None:
+    r = run_mcpctl("call", "--stdio", faulty("grandchild"), "echo", "message=x")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "x\n"
+    assert r.stderr == ""
+    pids = read_pids(pidfile)
+    assert len(pids) == 2  # the server, then its `sleep 300`
+    assert pids_alive(pids) == []
+
+
+def test_a_server_ignoring_sigterm_is_killed(pidfile: Path) -> None:
+    r = run_mcpctl("call", "--stdio", faulty("ignore-sigterm"), "echo", "message=x", timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.elapsed < 5
+    assert r.stdout == "x\n"
+    assert_clean_stderr(r)
+    pids = read_pids(pidfile)
+    assert len(pids) == 1
+    assert pids_alive(pids) == []
+
+
+def test_grandchildren_are_gone_after_a_failed_call(pidfile: Path) -> None:
+    r = run_mcpctl("call", "--stdio", faulty("grandchild"), "nosuch")
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert "unknown tool 'nosuch'" in r.stderr
+    assert_clean_stderr(r)
+    pids = read_pids(pidfile)
+    assert len(pids) == 2
+    assert pids_alive(pids) == []
+
+
+def test_grandchildren_are_gone_after_an_argument_error(pidfile: Path) -> None:
+    r = run_mcpctl("call", "--stdio", faulty("grandchild"), "echo")
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert "missing required argument 'message'" in r.stderr
+    assert_clean_stderr(r)
+    pids = read_pids(pidfile)
+    assert len(pids) == 2
+    assert pids_alive(pids) == []
+
+
+def test_grandchildren_are_gone_after_tools_list(pidfile: Path) -> None:
+    r = run_mcpctl("tools", "list", "--stdio", faulty("grandchild"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\t")[1] == "echo"
+    assert r.stderr == ""
+    pids = read_pids(pidfile)
+    assert len(pids) == 2
+    assert pids_alive(pids) == []
+
+
+# ----------------------------------------------------------------------------------------------------------- signals
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "word"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_signal_during_a_call_shuts_the_server_down_first(
+    spawned: list[subprocess.Popen[str]], signum: signal.Signals, code: int, word: str
+) -> None:
+    proc, server = start_mcpctl(spawned, "call", "--stdio", DEMO_WITH_GRANDCHILD, "slow", "seconds=30")
+    grandchildren = wait_for_children(server)
+    time.sleep(1.5)  # connected and waiting for the tool by now (a connect takes well under a second)
+    assert proc.poll() is None
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == code, stderr
+    assert time.monotonic() - sent < 5
+    assert stdout == ""
+    assert word in stderr
+    assert "Traceback" not in stderr
+    assert wait_pids_gone([server, *grandchildren], timeout=1) == []
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_signal_while_connecting_shuts_the_server_down(
+    spawned: list[subprocess.Popen[str]], signum: signal.Signals, code: int
+) -> None:
+    proc, server = start_mcpctl(
+        spawned, "call", "--stdio", faulty("hang-at-start"), "echo", "message=x", "--connect-timeout", "60"
+    )
+    time.sleep(1.0)
+    assert proc.poll() is None
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == code, stderr
+    assert time.monotonic() - sent < 5
+    assert stdout == ""
+    assert "Traceback" not in stderr
+    assert wait_pids_gone([server], timeout=1) == []
