@@ -30,6 +30,8 @@ complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l elicit -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l no-validate
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l args -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l save -r -F
@@ -51,6 +53,8 @@ complete -c mcpctl -n '__fish_seen_subcommand_from call' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l elicit -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l no-validate
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -a '(__mcpctl_servers | sed "s/\$/./")'
 complete -c mcpctl -n '__fish_seen_subcommand_from completion' -l help -s h
@@ -95,6 +99,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l elicit -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -a '(__mcpctl_servers | sed "s/\$/./")'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l profile -s p -r -F
@@ -151,6 +156,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l elicit -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -a '(__mcpctl_servers)'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l profile -s p -r -F

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcpctl.args import build_arguments, validate
 from mcpctl.errors import McpctlError, ToolFailed, UsageError
-from mcpctl.output import dump_json, wire
+from mcpctl.output import dump_json
 from mcpctl.registry import ToolRef, find_tool, list_tools, pick_bare
 from mcpctl.resilience import Attempts, RetryPolicy, retrying
 from mcpctl.secrets import redact
@@ -35,6 +35,7 @@ class CallRequest:
     timeout: float | None = None
     dry_run: bool = False
     retry_unsafe: bool = False
+    validate: bool = True
 
 
 @dataclass
@@ -104,7 +105,7 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
             sent = True
             result = await session.call_tool(tool.name, arguments, request.timeout)
             outcome.duration_ms = (time.perf_counter() - started) * 1000
-            outcome.result = wire(result)
+            outcome.result = session.wire(result)
             return outcome
 
     def should_retry(error: McpctlError) -> bool:
@@ -156,7 +157,8 @@ def prepare_arguments(tool: Tool, request: CallRequest, server: str | None = Non
     """Items over ``--args``, coerced by the inputSchema and validated against it."""
     schema = tool.input_schema or None
     arguments = build_arguments(list(request.items), schema, request.base)
-    validate(arguments, schema, target=f"{server}.{tool.name}" if server else tool.name)
+    if request.validate:
+        validate(arguments, schema, target=f"{server}.{tool.name}" if server else tool.name)
     return arguments
 
 

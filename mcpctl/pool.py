@@ -25,7 +25,7 @@ from mcpctl.sessionopts import SessionOptions
 from mcpctl.targets import Target
 
 if TYPE_CHECKING:
-    from mcp.types import CallToolResult
+    pass
 
 
 class ServerSlot:
@@ -150,7 +150,7 @@ class SessionPool:
         counter = Attempts()
         sent = False
 
-        async def once() -> CallToolResult:
+        async def once() -> dict[str, Any]:
             nonlocal sent
             sent = False
             session = await slot.acquire()
@@ -163,7 +163,7 @@ class SessionPool:
                     slot.breaker.failure(error)
                 raise
             slot.breaker.success()
-            return result
+            return session.wire(result)
 
         def should_retry(error: McpctlError) -> bool:
             # connecting is retried by open_session; a call that was sent only when repeating is safe
@@ -174,9 +174,7 @@ class SessionPool:
             result = await retrying(once, policy, should_retry=should_retry, attempts=counter)
         except McpctlError as error:
             return CallReport(None, error.with_server(target.name), counter.count)
-        from mcpctl.output import wire
-
-        return CallReport(wire(result), None, counter.count)
+        return CallReport(result, None, counter.count)
 
     def close(self) -> None:
         """Close every session (their owner tasks end)."""

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mcpctl.session")
 MAX_PAGES = 1000
+MODERN_VERSIONS = ("2026-07-28",)
 T = TypeVar("T")
 
 
@@ -59,6 +60,20 @@ class Session:
     @property
     def protocol_version(self) -> str:
         return str(self.client.protocol_version)
+
+    @property
+    def modern(self) -> bool:
+        """Whether the session speaks the stateless 2026-07-28 revision."""
+        return self.protocol_version in MODERN_VERSIONS
+
+    def wire(self, model: Any) -> dict[str, Any]:
+        """A result as this session's revision spells it (``resultType`` exists only from 2026-07-28)."""
+        from mcpctl.output import wire
+
+        data: dict[str, Any] = wire(model)
+        if not self.modern:
+            data.pop("resultType", None)
+        return data
 
     def error(self, exc: BaseException, phase: Phase = "call") -> McpctlError:
         """Our error for an exception raised while using this session."""
@@ -109,29 +124,35 @@ class Session:
 
 @contextlib.asynccontextmanager
 async def open_session(target: Target, options: SessionOptions = SessionOptions()) -> AsyncIterator[Session]:
-    """Open a session to ``target``; connection failures are retried per ``target.retries``."""
+    """Open a session to ``target``; connection failures are retried per ``target.retries``.
+
+    The connection's context manager is entered and left by hand rather than through an
+    ``AsyncExitStack``: on Python 3.11 the stack's exception-context fix-up loops forever on
+    the cyclic ``__context__`` chains that cancellation (SIGTERM mid-call) can leave behind.
+    """
     policy = RetryPolicy(retries=target.retries)
-    async with contextlib.AsyncExitStack() as stack:
 
-        async def attempt() -> Session:
-            return await stack.enter_async_context(_connect_once(target, options))
+    async def attempt() -> tuple[contextlib.AbstractAsyncContextManager[Session], Session]:
+        connection = _connect_once(target, options)
+        return connection, await connection.__aenter__()
 
-        def note(error: McpctlError, retry: int, delay: float) -> None:
-            log.warning(
-                "%s: %s; retrying in %.1fs (retry %d of %d)", target.name, error.message, delay, retry, policy.retries
-            )
+    def note(error: McpctlError, retry: int, delay: float) -> None:
+        log.warning(
+            "%s: %s; retrying in %.1fs (retry %d of %d)", target.name, error.message, delay, retry, policy.retries
+        )
 
-        counter = Attempts()
-        session = await retrying(attempt, policy, on_retry=note, attempts=counter)
-        session.attempts = counter.count
-        try:
-            yield session
-        except McpctlError:
-            raise
-        except Exception as exc:
-            if _is_cancel(exc):
+    counter = Attempts()
+    connection, session = await retrying(attempt, policy, on_retry=note, attempts=counter)
+    session.attempts = counter.count
+    try:
+        yield session
+    except BaseException as exc:
+        if not await connection.__aexit__(type(exc), exc, exc.__traceback__):
+            if isinstance(exc, McpctlError) or _is_cancel(exc) or not isinstance(exc, Exception):
                 raise
             raise session.error(exc) from exc
+    else:
+        await connection.__aexit__(None, None, None)
 
 
 @contextlib.asynccontextmanager
@@ -215,8 +236,18 @@ def _make_client(transport: Any, target: Target, options: SessionOptions) -> Cli
         client_info=Implementation(name="mcpctl", version=__version__),
         cache=None,
         logging_callback=_ServerLog(target.name) if options.verbose else None,
+        elicitation_callback=_elicitation(options.elicit, target.name),
         log_level="info" if options.verbose else None,
     )
+
+
+def _elicitation(mode: str | None, server: str) -> Any:
+    """The elicitation callback for ``--elicit`` (None: the capability is not declared)."""
+    if mode is None:
+        return None
+    from mcpctl.elicit import Elicitor
+
+    return Elicitor(mode, server)
 
 
 class _ServerLog:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from mcpctl.args import parse_item
 from mcpctl.errors import ProtocolError, UsageError
-from mcpctl.output import dump_json, wire
+from mcpctl.output import dump_json
 from mcpctl.session import Session
 
 Lister = Callable[[Session], Awaitable[list[Any]]]
@@ -95,8 +95,7 @@ def string_arguments(items: Sequence[str]) -> dict[str, str]:
 async def read_resource(session: Session, uri: str) -> dict[str, Any]:
     """``resources/read`` → the wire result."""
     result = await session.guarded(session.client.read_resource(uri))
-    data: dict[str, Any] = wire(result)
-    return data
+    return session.wire(result)
 
 
 def check_prompt_arguments(prompt: Any, values: Mapping[str, str], server: str, profile_server: bool = True) -> None:
@@ -122,8 +121,7 @@ def check_prompt_arguments(prompt: Any, values: Mapping[str, str], server: str, 
 async def get_prompt(session: Session, name: str, values: Mapping[str, str]) -> dict[str, Any]:
     """``prompts/get`` → the wire result."""
     result = await session.guarded(session.client.get_prompt(name, dict(values)))
-    data: dict[str, Any] = wire(result)
-    return data
+    return session.wire(result)
 
 
 async def complete_argument(session: Session, ref: dict[str, str], argument: str, prefix: str) -> list[str]:

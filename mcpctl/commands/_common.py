@@ -62,6 +62,16 @@ ProtocolOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show server stderr and connection details.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Silence notes; keep errors.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and SDK debug logs.")]
+ElicitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--elicit",
+        help="Answer the server's elicitation requests: accept-defaults, decline, or prompt (on a terminal only).",
+    ),
+]
+NoValidateOpt = Annotated[
+    bool, typer.Option("--no-validate", help="Send the arguments without checking them against the inputSchema.")
+]
 TraceOpt = Annotated[
     Path | None,
     typer.Option("--trace", help="Append the JSON-RPC traffic to this file as JSON Lines (secrets masked)."),
@@ -169,6 +179,7 @@ def make_context(
     quiet: bool = False,
     debug: bool = False,
     trace: Path | None = None,
+    elicit: str | None = None,
 ) -> Context:
     """Build the context from the shared flags; a bad flag exits 2 with a clear message."""
     from mcpctl.errors import McpctlError
@@ -188,7 +199,7 @@ def make_context(
             from mcpctl.trace import Tracer
 
             tap = Tracer(trace)
-        ctx.session = SessionOptions(protocol=protocol, verbose=verbose or debug, tap=tap)
+        ctx.session = SessionOptions(protocol=protocol, verbose=verbose or debug, tap=tap, elicit=elicit)
     except McpctlError as exc:
         ctx.fail(exc)
     return ctx

@@ -13,8 +13,10 @@ from mcpctl.commands._common import (
     ConnectTimeoutOpt,
     Context,
     DebugOpt,
+    ElicitOpt,
     EnvOpt,
     HeaderOpt,
+    NoValidateOpt,
     OutputOpt,
     ProfileOpt,
     ProtocolOpt,
@@ -59,6 +61,8 @@ def batch(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
     trace: TraceOpt = None,
+    elicit: ElicitOpt = None,
+    no_validate: NoValidateOpt = False,
 ) -> None:
     """Run a file of calls; one NDJSON line a call: {id, server, tool, ok, result|error, attempts, duration_ms}.
 
@@ -85,6 +89,7 @@ def batch(
         quiet=quiet,
         debug=debug,
         trace=trace,
+        elicit=elicit,
     )
 
     async def work() -> int:
@@ -106,7 +111,7 @@ def batch(
 
         options = BatchOptions(concurrency=concurrency, fail_fast=fail_fast, retry_unsafe=retry_unsafe, timeout=timeout)
         async with session_pool(ctx.session) as pool:
-            tools = await validate_lines(lines, resolve, pool)
+            tools = await validate_lines(lines, resolve, pool, check_arguments=not no_validate)
             try:
                 summary = await run_lines(lines, resolve, pool, tools, options, emit)
             finally:

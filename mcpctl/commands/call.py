@@ -11,8 +11,10 @@ import typer
 from mcpctl.commands._common import (
     ConnectTimeoutOpt,
     DebugOpt,
+    ElicitOpt,
     EnvOpt,
     HeaderOpt,
+    NoValidateOpt,
     OutputOpt,
     ProfileOpt,
     ProtocolOpt,
@@ -64,6 +66,8 @@ def call(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
     trace: TraceOpt = None,
+    elicit: ElicitOpt = None,
+    no_validate: NoValidateOpt = False,
 ) -> None:
     """Call a tool and print its result; exit 1 when the tool reports isError.
 
@@ -88,6 +92,7 @@ def call(
         quiet=quiet,
         debug=debug,
         trace=trace,
+        elicit=elicit,
     )
 
     async def work() -> int:
@@ -114,6 +119,7 @@ def call(
             timeout=timeout,
             dry_run=dry_run,
             retry_unsafe=retry_unsafe,
+            validate=not no_validate,
         )
         targets = ctx.targets([ref.server] if ref.server else [])
         chosen = await choose_target(ref, targets, ctx.session)

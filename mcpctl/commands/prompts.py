@@ -9,6 +9,7 @@ import typer
 from mcpctl.commands._common import (
     ConnectTimeoutOpt,
     DebugOpt,
+    ElicitOpt,
     EnvOpt,
     HeaderOpt,
     OutputOpt,
@@ -104,6 +105,7 @@ def get(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
     trace: TraceOpt = None,
+    elicit: ElicitOpt = None,
 ) -> None:
     """Render a prompt with arguments (required ones are checked before sending).
 
@@ -126,6 +128,7 @@ def get(
         quiet=quiet,
         debug=debug,
         trace=trace,
+        elicit=elicit,
     )
 
     async def work() -> int:

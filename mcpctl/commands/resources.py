@@ -10,6 +10,7 @@ import typer
 from mcpctl.commands._common import (
     ConnectTimeoutOpt,
     DebugOpt,
+    ElicitOpt,
     EnvOpt,
     HeaderOpt,
     OutputOpt,
@@ -165,6 +166,7 @@ def read(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
     trace: TraceOpt = None,
+    elicit: ElicitOpt = None,
 ) -> None:
     """Read a resource: text printed as it is, binary summarised (or written with --save DIR).
 
@@ -187,6 +189,7 @@ def read(
         quiet=quiet,
         debug=debug,
         trace=trace,
+        elicit=elicit,
     )
 
     async def work() -> int:
