@@ -29,7 +29,10 @@ def faulty(fault: str, arg: str | None = None) -> str:
 
 
 def mcpctl_argv(*args: str) -> list[str]:
-    """The argv that runs the installed mcpctl with this interpreter."""
+    """The argv of the installed ``mcpctl`` console script beside this interpreter (else ``python -m mcpctl``)."""
+    script = Path(sys.executable).parent / "mcpctl"
+    if script.exists():
+        return [str(script), *args]
     return [sys.executable, "-m", "mcpctl", *args]
 
 
