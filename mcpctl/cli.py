@@ -16,6 +16,7 @@ import typer
 from mcpctl import __version__
 from mcpctl.commands import batch as batch_cmd
 from mcpctl.commands import call as call_cmd
+from mcpctl.commands import complete_arg as complete_arg_cmd
 from mcpctl.commands import completion as completion_cmd
 from mcpctl.commands import ping as ping_cmd
 from mcpctl.commands import prompts as prompts_cmd
@@ -40,6 +41,7 @@ app.command("call", context_settings={"allow_interspersed_args": True})(call_cmd
 app.command("batch")(batch_cmd.batch)
 app.command("ping")(ping_cmd.ping)
 app.command("completion")(completion_cmd.completion)
+app.command("__complete-arg", hidden=True)(complete_arg_cmd.complete_arg)
 
 
 def _version(value: bool) -> None:

@@ -16,12 +16,12 @@ import logging
 import struct
 import sys
 import zlib
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, Completion, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 NAME = "mcpctl-demo"
@@ -224,8 +224,20 @@ def build_server() -> MCPServer:
             f"and suggest concrete improvements.\n\n```{language}\n{code}\n```"
         )
 
+    @mcp.completion()  # type: ignore[no-untyped-call, untyped-decorator]  # the SDK leaves it untyped
+    async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
+        """Argument completion: the review prompt's languages and the greeting's names."""
+        choices = {"language": LANGUAGES, "name": NAMES}.get(argument.name)
+        if choices is None:
+            return None
+        values = [c for c in choices if c.startswith(argument.value)]
+        return Completion(values=values, total=len(values), has_more=False)
+
     return mcp
 
+
+LANGUAGES = ["python", "javascript", "typescript", "go", "rust", "java", "c", "cpp", "ruby", "shell"]
+NAMES = ["alice", "bob", "carol", "dave"]
 
 server = build_server()
 

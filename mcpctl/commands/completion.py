@@ -107,7 +107,8 @@ def _bash(specs: list[Spec]) -> str:
         if spec.path == "completion":
             words = " ".join(SHELLS)
         lines.append(f'        "{spec.path}") opts="{opts}"; words="{words}" ;;')
-    lines += ["    esac", '    if [[ "$cur" == -* ]]; then', '        COMPREPLY=( $(compgen -W "$opts" -- "$cur") )']
+    lines += ["    esac", *ARGUMENT_VALUES_BASH]
+    lines += ['    if [[ "$cur" == -* ]]; then', '        COMPREPLY=( $(compgen -W "$opts" -- "$cur") )']
     lines += ["        return", "    fi", '    case "$path" in']
     lines.append(f'        {_alternatives(SERVER_ARGS)}) words="$(_mcpctl_servers)" ;;')
     lines.append(f"        {_alternatives(TOOL_ARGS)})")
@@ -120,6 +121,23 @@ def _bash(specs: list[Spec]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+#: key=<TAB> after ``prompts get SERVER.PROMPT`` / ``resources read SERVER TEMPLATE``: ask the server.
+#: Bash may split ``key=value`` at ``=`` (COMP_WORDBREAKS), so all three shapes of the word are handled.
+ARGUMENT_VALUES_BASH = [
+    '    if [[ "$path" == "prompts get" || "$path" == "resources read" ]] &&',
+    '        [[ "$cur" == *=* || "$prev" == "=" ]]; then',
+    "        local value",
+    "        COMPREPLY=()",
+    "        while IFS= read -r value; do",
+    '            if [[ "$prev" == "=" ]]; then COMPREPLY+=("$value")',
+    '            elif [[ "$cur" == "=" ]]; then COMPREPLY+=("=$value")',
+    '            else COMPREPLY+=("${cur%%=*}=$value"); fi',
+    '        done < <(command mcpctl __complete-arg --line "${COMP_LINE:0:COMP_POINT}" 2>/dev/null)',
+    "        return",
+    "    fi",
+]
 
 
 def _alternatives(paths: tuple[str, ...]) -> str:

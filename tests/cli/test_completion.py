@@ -74,3 +74,34 @@ def test_bash_completes_commands_options_values_and_profile_servers(tmp_path: Pa
     assert _complete(["mcpctl", "tools", "list", "-o", "nd"], env) == ["ndjson"]
     assert _complete(["mcpctl", "servers", "show", ""], env) == ["alpha", "beta"]
     assert _complete(["mcpctl", "call", "al"], env) == ["alpha."]
+
+
+def test_complete_arg_parses_what_is_being_typed() -> None:
+    from mcpctl.commands.complete_arg import Request, parse_line
+
+    assert parse_line("mcpctl prompts get demo.review language=j") == Request(
+        "prompt", "demo", "review", "language", "j", None
+    )
+    assert parse_line("mcpctl resources read -p ./x.toml demo 'greet://{name}' name=") == Request(
+        "template", "demo", "greet://{name}", "name", "", "./x.toml"
+    )
+    assert parse_line("mcpctl prompts get demo.review ") is None
+    assert parse_line("mcpctl call demo.echo message=") is None
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_bash_completes_prompt_and_template_arguments_from_the_server(tmp_path: Path) -> None:
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    profile = Path(env["XDG_CONFIG_HOME"]) / "mcpctl" / "profile.toml"
+    profile.parent.mkdir(parents=True, exist_ok=True)
+    profile.write_text(f'[servers.demo]\ncommand = "{sys.executable}"\nargs = ["-m", "mcpctl.demo"]\n')
+    script = REPO / "completions" / "mcpctl.bash"
+    program = (
+        f"source {script}; COMP_LINE='mcpctl prompts get demo.review language=j'; COMP_POINT=${{#COMP_LINE}}; "
+        "COMP_WORDS=(mcpctl prompts get demo.review language = j); COMP_CWORD=6; _mcpctl; "
+        'printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["javascript", "java"]
