@@ -71,6 +71,7 @@ def batch(
     The whole file is validated before any call; exit 1 if any call failed or any expectation did not hold.
 
     Example: mcpctl batch calls.jsonl --concurrency 8 > results.ndjson
+
     Example: mcpctl batch smoke.toml --fail-fast --report junit.xml
     """
     ctx = make_context(

@@ -72,8 +72,11 @@ def call(
     """Call a tool and print its result; exit 1 when the tool reports isError.
 
     Example: mcpctl call --stdio 'python -m mcpctl.demo' echo message=hi
+
     Example: mcpctl call demo.add a=2 b=3 -o json
+
     Example: mcpctl call demo.weather --args '{"city": "Oslo"}' units=imperial
+
     Example: mcpctl call search query=x --fallback mirror1,mirror2
     """
     ctx = make_context(

@@ -187,7 +187,9 @@ def completion(shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")])
     """Print a shell completion script.
 
     Example: mcpctl completion bash > ~/.local/share/bash-completion/completions/mcpctl
+
     Example: mcpctl completion zsh > "${fpath[1]}/_mcpctl"
+
     Example: mcpctl completion fish > ~/.config/fish/completions/mcpctl.fish
     """
     if shell not in SHELLS:

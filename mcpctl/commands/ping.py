@@ -67,7 +67,9 @@ def ping(
     Against a 2026-07-28 server (no ping method) the probe is server/discover.
 
     Example: mcpctl ping
+
     Example: mcpctl ping api --wait 30            # CI readiness gate
+
     Example: mcpctl ping --count 5 --interval 0.2 -o json
     """
     ctx = make_context(

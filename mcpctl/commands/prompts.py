@@ -110,6 +110,7 @@ def get(
     """Render a prompt with arguments (required ones are checked before sending).
 
     Example: mcpctl prompts get demo.review code='print(1)'
+
     Example: mcpctl prompts get demo.review code=@main.py -o json
     """
     ctx = make_context(

@@ -53,6 +53,7 @@ def list_(
     """List resources: one row a resource (server, URI, name, MIME type, description).
 
     Example: mcpctl resources list
+
     Example: mcpctl resources list demo -o json
     """
     ctx = make_context(
@@ -171,6 +172,7 @@ def read(
     """Read a resource: text printed as it is, binary summarised (or written with --save DIR).
 
     Example: mcpctl resources read demo demo://readme
+
     Example: mcpctl resources read demo 'greet://{name}' name=bob
     """
     ctx = make_context(

@@ -51,6 +51,7 @@ def add(
     """Add a server to the profile (created when absent); the rest of the file is kept byte for byte.
 
     Example: mcpctl servers add demo -- python -m mcpctl.demo
+
     Example: mcpctl servers add remote --url https://example.test/mcp -H 'X-Team: platform'
     """
     ctx = make_context(output=output, profile=profile, quiet=quiet)
@@ -120,7 +121,9 @@ def import_(
     mcpctl has no meaning for are reported on stderr. Existing servers are kept unless --force.
 
     Example: mcpctl servers import --dry-run
+
     Example: mcpctl servers import --from vscode --prefix vscode-
+
     Example: mcpctl servers import --from ~/.codex/config.toml --profile ./mcpctl.toml
     """
     from mcpctl.importers import ImportRequest, apply_plan, plan_import
@@ -229,6 +232,7 @@ def inspect(
     """Connect and show serverInfo, protocol version, capabilities, instructions and counts.
 
     Example: mcpctl servers inspect demo
+
     Example: mcpctl servers inspect --stdio 'python -m mcpctl.demo' -o json
     """
     ctx = make_context(

@@ -54,6 +54,7 @@ def list_(
     the command exits with that failure's code after printing the rest.
 
     Example: mcpctl tools list
+
     Example: mcpctl tools list demo -o json | jq '.[].name'
     """
     ctx = make_context(
