@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("mcpctl.stdio")
 
 #: Time a server gets to exit by itself after its stdin closes, before SIGTERM.
-EXIT_GRACE = 0.5
+EXIT_GRACE = 0.25
 #: Time between SIGTERM and SIGKILL to the process group.
-TERM_GRACE = 1.0
+TERM_GRACE = 2.0
 STDERR_TAIL_LINES = 200
 _POLL = 0.01
 
