@@ -188,3 +188,27 @@ def test_signal_while_connecting_shuts_the_server_down(
     assert stdout == ""
     assert "Traceback" not in stderr
     assert wait_pids_gone([server], timeout=1) == []
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_signal_during_a_batch_flushes_finished_results_and_shuts_the_server_down(
+    spawned: list[subprocess.Popen[str]], tmp_path: Path, signum: signal.Signals, code: int
+) -> None:
+    lines = [f'{{"id": "e{i}", "tool": "echo", "arguments": {{"message": "m{i}"}}}}' for i in range(3)]
+    lines += [f'{{"id": "s{i}", "tool": "slow", "arguments": {{"seconds": 30}}}}' for i in range(3)]
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text("\n".join(lines) + "\n")
+    proc, server = start_mcpctl(spawned, "batch", str(calls), "--stdio", DEMO_WITH_GRANDCHILD, "-j", "1")
+    grandchildren = wait_for_children(server)
+    assert proc.stdout is not None
+    first = [proc.stdout.readline() for _ in range(3)]  # streamed as they finish
+    assert [line.split('"id":"')[1][:2] for line in first] == ["e0", "e1", "e2"]
+    time.sleep(0.5)
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    rest, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == code, stderr
+    assert time.monotonic() - sent < 5
+    assert rest == ""  # nothing half-written, nothing reported twice
+    assert "Traceback" not in stderr
+    assert wait_pids_gone([server, *grandchildren], timeout=1) == []
