@@ -10,6 +10,7 @@ exactly one output line.
 from __future__ import annotations
 
 import json
+import math
 import time
 import tomllib
 from collections.abc import Awaitable, Callable, Sequence
@@ -120,14 +121,18 @@ def _jsonl_calls(text: str, source: str) -> list[tuple[str, Any]]:
             calls.append((f"{source}:{number}", json.loads(stripped)))
         except json.JSONDecodeError as exc:
             calls.append((f"{source}:{number}", _Unparsed(f"invalid JSON: {exc.msg} at column {exc.colno}")))
+        except (ValueError, RecursionError) as exc:  # an integer past 4300 digits, nesting past the recursion limit
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            calls.append((f"{source}:{number}", _Unparsed(f"invalid JSON: {reason}")))
     return calls
 
 
 def _toml_calls(text: str, source: str) -> list[tuple[str, Any]]:
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{source}: invalid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, an integer past 4300 digits, deep nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UsageError(f"{source}: invalid TOML: {reason}") from None
     extra = set(data) - {"call"}
     if extra:
         raise UsageError(f"{source}: unknown top-level key '{sorted(extra)[0]}'", hint="use [[call]] tables")
@@ -179,9 +184,12 @@ def _positive(value: dict[str, Any], key: str, where: str, kind: type) -> Any:
         return None
     if isinstance(item, bool) or not isinstance(item, int | float) or (kind is int and not isinstance(item, int)):
         raise UsageError(f"{where}: '{key}' must be {'an integer' if kind is int else 'a number'}")
-    if item < 0:
+    if not item >= 0:  # NaN too
         raise UsageError(f"{where}: '{key}' must be >= 0")
-    return kind(item)
+    try:
+        return kind(item)
+    except OverflowError:  # an integer too big for a float: as 1e400, no limit
+        return math.inf
 
 
 def _expect(value: Any, where: str) -> dict[str, Any] | None:

@@ -133,6 +133,13 @@ def _classify_leaf(leaf: BaseException, *, phase: Phase, http: HttpLog | None, u
     if isinstance(leaf, httpx2.TimeoutException):
         return TimeoutExpired(f"HTTP request timed out ({type(leaf).__name__})", hint="raise --timeout")
     if isinstance(leaf, httpx2.HTTPError):
+        if isinstance(leaf, httpx2.RemoteProtocolError | httpx2.ReadError):  # it answered, then went away
+            where = f" to {url}" if url else ""
+            during = " during the handshake" if phase == "connect" else ""
+            return ConnectionClosedError(
+                f"connection lost{where}{during}: {str(leaf) or type(leaf).__name__}",
+                hint="the server stopped or dropped the connection; check that it is still running",
+            )
         return _connect_failed(str(leaf) or type(leaf).__name__, url)
     if isinstance(leaf, TimeoutError):
         return TimeoutExpired("timed out", hint="raise --timeout or --connect-timeout")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import stat
@@ -202,8 +203,9 @@ def parse_profile(text: str, path: Path) -> Profile:
     """Parse and validate profile text; every problem names file and key."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{path}: invalid TOML: {exc}", hint="fix the line named above") from None
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, an integer past 4300 digits, deep nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ProfileError(f"{path}: invalid TOML: {reason}", hint="fix the line named above") from None
     unknown = set(data) - {"defaults", "servers"}
     if unknown:
         key = sorted(unknown)[0]
@@ -227,7 +229,7 @@ def _parse_settings(
     for key, value in body.items():
         _check_key(key, value, where, path, allowed)
     for key in ("startup_timeout_sec", "tool_timeout_sec", "retries"):
-        if key in body and body[key] < 0:
+        if key in body and not body[key] >= 0:  # NaN too
             raise ProfileError(f"{path}: {where}.{key}: expected a value >= 0, got {body[key]}")
     return Settings(
         startup_timeout_sec=_opt_float(body.get("startup_timeout_sec")),
@@ -237,7 +239,10 @@ def _parse_settings(
 
 
 def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    try:
+        return None if value is None else float(value)
+    except OverflowError:  # an integer too big for a float: as 1e400 in TOML, no limit
+        return math.inf
 
 
 def _check_key(

@@ -17,6 +17,7 @@ import anyio
 from mcpctl.classify import classify, leaves
 from mcpctl.errors import Interrupted, McpctlError, Terminated
 from mcpctl.output import Output
+from mcpctl.secrets import redact
 from mcpctl.stdio import sweep_all
 
 Work = Callable[[], Awaitable[int | None]]
@@ -43,7 +44,7 @@ def execute(work: Work, output: Output, *, debug: bool = False) -> int:
 
 def _report(error: McpctlError, output: Output, original: BaseException | None, debug: bool) -> int:
     if debug and original is not None:
-        traceback.print_exception(original, file=sys.stderr)
+        sys.stderr.write(redact("".join(traceback.format_exception(original))))
     output.error(error)
     return error.exit_code
 

@@ -29,7 +29,11 @@ class Redactor:
 
     def add(self, values: Iterable[str]) -> None:
         """Register secret values (short ones are ignored: they would mask ordinary text)."""
-        fresh = {v for v in values if len(v) >= _MIN_SECRET_LEN} - self._values
+        from urllib.parse import quote, quote_plus
+
+        given = [v for v in values if len(v) >= _MIN_SECRET_LEN]
+        # As written in a URL too (``?api_key=a%2Fb``): messages quote URLs as they were given.
+        fresh = {form for v in given for form in (v, quote(v, safe=""), quote(v), quote_plus(v))} - self._values
         if fresh:
             self._values |= fresh
             alternatives = sorted(self._values, key=len, reverse=True)
