@@ -7,7 +7,6 @@ _mcpctl() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$path:$w" in
-            ":__complete-arg") path="__complete-arg" ;;
             ":batch") path="batch" ;;
             ":call") path="call" ;;
             ":completion") path="completion" ;;
@@ -35,14 +34,13 @@ _mcpctl() {
         --output|-o) COMPREPLY=( $(compgen -W "text table json ndjson" -- "$cur") ); return ;;
         --protocol) COMPREPLY=( $(compgen -W "auto legacy 2026-07-28" -- "$cur") ); return ;;
         --transport) COMPREPLY=( $(compgen -W "streamable-http sse" -- "$cur") ); return ;;
-        --args|--concurrency|--connect-timeout|--count|--elicit|--env|--fallback|--from|--header|--interval|--line|--prefix|--profile|--report|--retries|--save|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-j|-p) COMPREPLY=(); compopt -o default; return ;;
+        --args|--concurrency|--connect-timeout|--count|--elicit|--env|--fallback|--from|--header|--interval|--prefix|--profile|--report|--retries|--save|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-j|-p) COMPREPLY=(); compopt -o default; return ;;
     esac
     local opts="" words=""
     case "$path" in
-        "") opts="--version -V --help -h"; words="__complete-arg batch call completion ping prompts resources servers tools" ;;
-        "__complete-arg") opts="--line --help -h"; words="" ;;
-        "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --elicit --no-validate --help -h"; words="" ;;
-        "call") opts="--args --save --dry-run --fallback --retry-unsafe --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --elicit --no-validate --help -h"; words="" ;;
+        "") opts="--version -V --help -h"; words="batch call completion ping prompts resources servers tools" ;;
+        "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --no-validate --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --elicit --help -h"; words="" ;;
+        "call") opts="--args --save --dry-run --fallback --retry-unsafe --no-validate --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --elicit --help -h"; words="" ;;
         "completion") opts="--help -h"; words="bash zsh fish" ;;
         "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --connect-timeout --retries --protocol --verbose -v --quiet -q --debug --trace --help -h"; words="" ;;
         "prompts") opts="--help -h"; words="get list" ;;

@@ -6,7 +6,10 @@ hand one coroutine to ``run`` and let the output layer render the result.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -203,6 +206,64 @@ def make_context(
     except McpctlError as exc:
         ctx.fail(exc)
     return ctx
+
+
+#: The options every command that talks to servers takes, in help order: (name, annotation, default).
+SERVER_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("profile", ProfileOpt, None),
+    ("output", OutputOpt, None),
+    ("url", UrlOpt, None),
+    ("header", HeaderOpt, None),
+    ("transport", TransportOpt, None),
+    ("stdio", StdioOpt, None),
+    ("env", EnvOpt, None),
+    ("timeout", TimeoutOpt, None),
+    ("connect_timeout", ConnectTimeoutOpt, None),
+    ("retries", RetriesOpt, None),
+    ("protocol", ProtocolOpt, "auto"),
+    ("verbose", VerboseOpt, False),
+    ("quiet", QuietOpt, False),
+    ("debug", DebugOpt, False),
+    ("trace", TraceOpt, None),
+)
+ELICIT_OPTION = ("elicit", ElicitOpt, None)
+
+
+def server_command(
+    *, elicit: bool = False, output: str | None = None
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the shared server options and call it with a ready ``ctx: Context``.
+
+    The command declares only its own parameters (after ``ctx``); the shared ones
+    (``--profile``, ``-o``, ``--url``/``--stdio``…, and ``--elicit`` when asked) are appended
+    to what typer sees, parsed, and turned into the ``Context``. ``output`` is the
+    command's default format (``MCPCTL_OUTPUT`` and ``-o`` still win).
+    """
+    shared = (*SERVER_OPTIONS, ELICIT_OPTION) if elicit else SERVER_OPTIONS
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "ctx"]
+        taken = {p.name for p in own}  # a command may declare a shared name itself, with its own meaning
+        extra = [
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+            for n, a, d in shared
+            if n not in taken
+        ]
+        names = [p.name for p in extra]
+
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> None:
+            options = {name: kwargs.pop(name) for name in names}
+            if output is not None and options.get("output") is None and not os.environ.get("MCPCTL_OUTPUT"):
+                options["output"] = output
+            func(make_context(**options), **kwargs)
+
+        parameters = [*own, *extra]
+        command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in parameters}
+        return command
+
+    return decorate
 
 
 class _RedactingFormatter(logging.Formatter):

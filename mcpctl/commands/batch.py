@@ -10,25 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpctl.commands._common import (
-    ConnectTimeoutOpt,
     Context,
-    DebugOpt,
-    ElicitOpt,
-    EnvOpt,
-    HeaderOpt,
     NoValidateOpt,
-    OutputOpt,
-    ProfileOpt,
-    ProtocolOpt,
-    QuietOpt,
-    RetriesOpt,
-    StdioOpt,
-    TimeoutOpt,
-    TraceOpt,
-    TransportOpt,
-    UrlOpt,
-    VerboseOpt,
-    make_context,
+    server_command,
 )
 
 if TYPE_CHECKING:
@@ -36,7 +20,9 @@ if TYPE_CHECKING:
     from mcpctl.targets import Target
 
 
+@server_command(elicit=True, output="ndjson")
 def batch(
+    ctx: Context,
     file: Annotated[str, typer.Argument(help="JSON Lines or TOML ([[call]] tables) file, or - for stdin.")],
     concurrency: Annotated[int, typer.Option("--concurrency", "-j", help="Calls in flight at once.", min=1)] = 4,
     fail_fast: Annotated[
@@ -46,22 +32,6 @@ def batch(
     retry_unsafe: Annotated[
         bool, typer.Option("--retry-unsafe", help="Retry calls even if the tool is not read-only/idempotent.")
     ] = False,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
-    elicit: ElicitOpt = None,
     no_validate: NoValidateOpt = False,
 ) -> None:
     """Run a file of calls; one NDJSON line a call: {id, server, tool, ok, result|error, attempts, duration_ms}.
@@ -74,24 +44,6 @@ def batch(
 
     Example: mcpctl batch smoke.toml --fail-fast --report junit.xml
     """
-    ctx = make_context(
-        output=output or "ndjson",
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-        elicit=elicit,
-    )
 
     async def work() -> int:
         from mcpctl.batch import BatchOptions, read_batch, run_lines, validate_lines
@@ -110,7 +62,12 @@ def batch(
             elif ctx.output.format in ("text", "table"):
                 ctx.output.text(_human(result))
 
-        options = BatchOptions(concurrency=concurrency, fail_fast=fail_fast, retry_unsafe=retry_unsafe, timeout=timeout)
+        options = BatchOptions(
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            retry_unsafe=retry_unsafe,
+            timeout=ctx.overrides.tool_timeout_sec,
+        )
         async with session_pool(ctx.session) as pool:
             tools = await validate_lines(lines, resolve, pool, check_arguments=not no_validate)
             try:

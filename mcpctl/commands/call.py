@@ -9,28 +9,15 @@ from typing import Annotated
 import typer
 
 from mcpctl.commands._common import (
-    ConnectTimeoutOpt,
-    DebugOpt,
-    ElicitOpt,
-    EnvOpt,
-    HeaderOpt,
+    Context,
     NoValidateOpt,
-    OutputOpt,
-    ProfileOpt,
-    ProtocolOpt,
-    QuietOpt,
-    RetriesOpt,
-    StdioOpt,
-    TimeoutOpt,
-    TraceOpt,
-    TransportOpt,
-    UrlOpt,
-    VerboseOpt,
-    make_context,
+    server_command,
 )
 
 
+@server_command(elicit=True)
 def call(
+    ctx: Context,
     target: Annotated[str, typer.Argument(help="SERVER.TOOL, or a bare TOOL (looked up across the profile).")],
     items: Annotated[
         list[str] | None,
@@ -51,22 +38,6 @@ def call(
     retry_unsafe: Annotated[
         bool, typer.Option("--retry-unsafe", help="Retry the call even if the tool is not read-only/idempotent.")
     ] = False,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
-    elicit: ElicitOpt = None,
     no_validate: NoValidateOpt = False,
 ) -> None:
     """Call a tool and print its result; exit 1 when the tool reports isError.
@@ -79,24 +50,6 @@ def call(
 
     Example: mcpctl call search query=x --fallback mirror1,mirror2
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-        elicit=elicit,
-    )
 
     async def work() -> int:
         from mcpctl.args import load_args_option
@@ -119,7 +72,7 @@ def call(
             ref=ref,
             items=tuple(items or ()),
             base=base,
-            timeout=timeout,
+            timeout=ctx.overrides.tool_timeout_sec,
             dry_run=dry_run,
             retry_unsafe=retry_unsafe,
             validate=not no_validate,

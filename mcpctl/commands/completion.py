@@ -54,7 +54,7 @@ def command_specs() -> list[Spec]:
     specs: list[Spec] = []
 
     def walk(command: Any, path: str) -> None:
-        subs = getattr(command, "commands", {})
+        subs = {n: c for n, c in getattr(command, "commands", {}).items() if not getattr(c, "hidden", False)}
         opts = [p for p in command.params if getattr(p, "param_type_name", "") == "option" and not p.hidden]
         names = [tuple(p.opts + p.secondary_opts) for p in opts] + [("--help", "-h")]
         values = [not p.is_flag for p in opts] + [False]

@@ -9,30 +9,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpctl.commands._common import (
-    ConnectTimeoutOpt,
     Context,
-    DebugOpt,
-    EnvOpt,
-    HeaderOpt,
-    OutputOpt,
-    ProfileOpt,
-    ProtocolOpt,
-    QuietOpt,
-    RetriesOpt,
-    StdioOpt,
-    TraceOpt,
-    TransportOpt,
-    UrlOpt,
-    VerboseOpt,
-    make_context,
+    server_command,
 )
+from mcpctl.profile import Settings
 
 if TYPE_CHECKING:
     from mcpctl.health import PingResult
     from mcpctl.targets import Target
 
 
+@server_command()
 def ping(
+    ctx: Context,
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to ping (default: every enabled one).")] = None,
     count: Annotated[int, typer.Option("--count", "-c", help="Round trips per server.", min=1)] = 1,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between round trips.", min=0.0)] = 1.0,
@@ -47,20 +36,6 @@ def ping(
         bool, typer.Option("--watch", help="Repeat every --interval until interrupted; print changes.")
     ] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Write a JUnit XML report here.")] = None,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
 ) -> None:
     """Check that servers answer: round trips, protocol version, the reason when not; exit 1 if any is unhealthy.
 
@@ -72,22 +47,11 @@ def ping(
 
     Example: mcpctl ping --count 5 --interval 0.2 -o json
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=None,
-        connect_timeout=connect_timeout if connect_timeout is not None else timeout,
-        retries=retries if retries is not None else 0,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
+    # --timeout bounds the connect too (unless --connect-timeout says otherwise); no connect retries unless asked.
+    shared = ctx.overrides
+    ctx.overrides = Settings(
+        startup_timeout_sec=shared.startup_timeout_sec if shared.startup_timeout_sec is not None else timeout,
+        retries=shared.retries if shared.retries is not None else 0,
     )
 
     async def work() -> int:

@@ -7,69 +7,24 @@ from typing import Annotated, Any
 import typer
 
 from mcpctl.commands._common import (
-    ConnectTimeoutOpt,
-    DebugOpt,
-    ElicitOpt,
-    EnvOpt,
-    HeaderOpt,
-    OutputOpt,
-    ProfileOpt,
-    ProtocolOpt,
-    QuietOpt,
-    RetriesOpt,
-    StdioOpt,
-    TimeoutOpt,
-    TraceOpt,
-    TransportOpt,
-    UrlOpt,
-    VerboseOpt,
+    Context,
     emit_listing,
-    make_context,
+    server_command,
 )
 
 app = typer.Typer(help="List prompts and render them with arguments.", no_args_is_help=True)
 
 
 @app.command("list")
+@server_command()
 def list_(
+    ctx: Context,
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: every enabled one).")] = None,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
 ) -> None:
     """List prompts: one row a prompt (server, name, title, description, arguments; * = required).
 
     Example: mcpctl prompts list
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-    )
 
     async def work() -> int:
         from mcpctl.output import first_line
@@ -87,25 +42,11 @@ def list_(
 
 
 @app.command("get")
+@server_command(elicit=True)
 def get(
+    ctx: Context,
     name: Annotated[str, typer.Argument(help="SERVER.PROMPT (or PROMPT with --url/--stdio, or a bare PROMPT).")],
     items: Annotated[list[str] | None, typer.Argument(help="Arguments: key=value or key=@file (strings).")] = None,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
-    elicit: ElicitOpt = None,
 ) -> None:
     """Render a prompt with arguments (required ones are checked before sending).
 
@@ -113,24 +54,6 @@ def get(
 
     Example: mcpctl prompts get demo.review code=@main.py -o json
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-        elicit=elicit,
-    )
 
     async def work() -> int:
         from mcpctl.errors import UsageError

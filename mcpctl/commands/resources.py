@@ -8,47 +8,19 @@ from typing import Annotated, Any
 import typer
 
 from mcpctl.commands._common import (
-    ConnectTimeoutOpt,
-    DebugOpt,
-    ElicitOpt,
-    EnvOpt,
-    HeaderOpt,
-    OutputOpt,
-    ProfileOpt,
-    ProtocolOpt,
-    QuietOpt,
-    RetriesOpt,
-    StdioOpt,
-    TimeoutOpt,
-    TraceOpt,
-    TransportOpt,
-    UrlOpt,
-    VerboseOpt,
+    Context,
     emit_listing,
-    make_context,
+    server_command,
 )
 
 app = typer.Typer(help="List and read the resources servers offer.", no_args_is_help=True)
 
 
 @app.command("list")
+@server_command()
 def list_(
+    ctx: Context,
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: every enabled one).")] = None,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
 ) -> None:
     """List resources: one row a resource (server, URI, name, MIME type, description).
 
@@ -56,23 +28,6 @@ def list_(
 
     Example: mcpctl resources list demo -o json
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-    )
 
     async def work() -> int:
         from mcpctl.output import first_line
@@ -89,45 +44,15 @@ def list_(
 
 
 @app.command("templates")
+@server_command()
 def templates(
+    ctx: Context,
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: every enabled one).")] = None,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
 ) -> None:
     """List resource templates: one row a template (server, URI template, name, MIME type, description).
 
     Example: mcpctl resources templates demo
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-    )
 
     async def work() -> int:
         from mcpctl.output import first_line
@@ -144,7 +69,9 @@ def templates(
 
 
 @app.command("read")
+@server_command(elicit=True)
 def read(
+    ctx: Context,
     words: Annotated[
         list[str],
         typer.Argument(
@@ -152,22 +79,6 @@ def read(
         ),
     ],
     save: Annotated[Path | None, typer.Option("--save", help="Write binary contents into this folder.")] = None,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
-    elicit: ElicitOpt = None,
 ) -> None:
     """Read a resource: text printed as it is, binary summarised (or written with --save DIR).
 
@@ -175,24 +86,6 @@ def read(
 
     Example: mcpctl resources read demo 'greet://{name}' name=bob
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-        elicit=elicit,
-    )
 
     async def work() -> int:
         from mcpctl.calls import save_binaries, strip_marks

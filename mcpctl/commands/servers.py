@@ -7,22 +7,15 @@ from typing import Annotated, Any
 import typer
 
 from mcpctl.commands._common import (
-    ConnectTimeoutOpt,
-    DebugOpt,
+    Context,
     EnvOpt,
     HeaderOpt,
     OutputOpt,
     ProfileOpt,
-    ProtocolOpt,
     QuietOpt,
-    RetriesOpt,
-    StdioOpt,
-    TimeoutOpt,
-    TraceOpt,
     TransportOpt,
-    UrlOpt,
-    VerboseOpt,
     make_context,
+    server_command,
 )
 from mcpctl.errors import UsageError
 from mcpctl.output import Table
@@ -211,23 +204,10 @@ def remove(
 
 
 @app.command("inspect")
+@server_command()
 def inspect(
+    ctx: Context,
     name: Annotated[str | None, typer.Argument(help="Server name (or use --url / --stdio).")] = None,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
 ) -> None:
     """Connect and show serverInfo, protocol version, capabilities, instructions and counts.
 
@@ -235,23 +215,6 @@ def inspect(
 
     Example: mcpctl servers inspect --stdio 'python -m mcpctl.demo' -o json
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-    )
 
     async def work() -> int:
         from mcpctl.inspect import inspect_server

@@ -7,46 +7,19 @@ from typing import Annotated, Any
 import typer
 
 from mcpctl.commands._common import (
-    ConnectTimeoutOpt,
-    DebugOpt,
-    EnvOpt,
-    HeaderOpt,
-    OutputOpt,
-    ProfileOpt,
-    ProtocolOpt,
-    QuietOpt,
-    RetriesOpt,
-    StdioOpt,
-    TimeoutOpt,
-    TraceOpt,
-    TransportOpt,
-    UrlOpt,
-    VerboseOpt,
+    Context,
     emit_listing,
-    make_context,
+    server_command,
 )
 
 app = typer.Typer(help="List and describe the tools servers offer.", no_args_is_help=True)
 
 
 @app.command("list")
+@server_command()
 def list_(
+    ctx: Context,
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: every enabled one).")] = None,
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
 ) -> None:
     """List tools: one row a tool (server, name, title, description, required arguments).
 
@@ -57,23 +30,6 @@ def list_(
 
     Example: mcpctl tools list demo -o json | jq '.[].name'
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-    )
 
     async def work() -> int:
         from mcpctl.output import first_line
@@ -90,45 +46,15 @@ def list_(
 
 
 @app.command("show")
+@server_command()
 def show(
+    ctx: Context,
     name: Annotated[str, typer.Argument(help="SERVER.TOOL (or TOOL with --url / --stdio, or a bare TOOL).")],
-    profile: ProfileOpt = None,
-    output: OutputOpt = None,
-    url: UrlOpt = None,
-    header: HeaderOpt = None,
-    transport: TransportOpt = None,
-    stdio: StdioOpt = None,
-    env: EnvOpt = None,
-    timeout: TimeoutOpt = None,
-    connect_timeout: ConnectTimeoutOpt = None,
-    retries: RetriesOpt = None,
-    protocol: ProtocolOpt = "auto",
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-    trace: TraceOpt = None,
 ) -> None:
     """Show one tool: description, arguments, full input/output schema and annotations.
 
     Example: mcpctl tools show demo.weather
     """
-    ctx = make_context(
-        output=output,
-        profile=profile,
-        url=url,
-        header=header,
-        transport=transport,
-        stdio=stdio,
-        env=env,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        retries=retries,
-        protocol=protocol,
-        verbose=verbose,
-        quiet=quiet,
-        debug=debug,
-        trace=trace,
-    )
 
     async def work() -> int:
         from mcpctl.args import schema_summary
