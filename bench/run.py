@@ -88,9 +88,10 @@ def peak_rss_mb(command: list[str]) -> float:
     return peak / 1024
 
 
-def five_server_profile(folder: Path) -> Path:
+def five_server_profile(folder: Path, command: list[str]) -> Path:
     profile = folder / "bench.toml"
-    tables = [f'[servers.s{i}]\ncommand = "{PY}"\nargs = ["-m", "mcpctl.demo"]\n' for i in range(5)]
+    words = ", ".join(f'"{w}"' for w in command[1:])
+    tables = [f'[servers.s{i}]\ncommand = "{command[0]}"\nargs = [{words}]\n' for i in range(5)]
     profile.write_text("\n".join(tables))
     return profile
 
@@ -138,12 +139,16 @@ def main() -> None:
             theirs, mine_again = pairwise(runs, peer, mine, env)
             rows.append(Row("fastmcp call (server-everything)", theirs, "mcpctl call", mine_again, "> 1×"))
 
-    with tempfile.TemporaryDirectory() as folder:
-        profile = five_server_profile(Path(folder))
-        one = [MCPCTL, "tools", "list", "--profile", str(profile), "s0"]
-        five = [MCPCTL, "tools", "list", "--profile", str(profile)]
-        ours, base = pairwise(runs, five, one)
-        rows.append(Row("tools list, 5 servers", ours, "tools list, 1 server", base, "≤ 1.3×"))
+    servers = [("Python SDK demo", shlex.split(DEMO))]
+    if options.everything:
+        servers.append(("server-everything", shlex.split(options.everything)))
+    for label, command in servers:
+        with tempfile.TemporaryDirectory() as folder:
+            profile = five_server_profile(Path(folder), command)
+            one = [MCPCTL, "tools", "list", "--profile", str(profile), "s0"]
+            five = [MCPCTL, "tools", "list", "--profile", str(profile)]
+            ours, base = pairwise(runs, five, one, env)
+            rows.append(Row(f"tools list, 5 servers ({label})", ours, "tools list, 1 server", base, "≤ 1.3×"))
 
     rss = statistics.median(peak_rss_mb([MCPCTL, "call", "--stdio", DEMO, "echo", "message=hi"]) for _ in range(3))
 

@@ -1,6 +1,6 @@
 """``python -m mcpctl``."""
 
-from mcpctl.cli import main
+from mcpctl.entry import main
 
 if __name__ == "__main__":
     main()

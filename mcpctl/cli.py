@@ -61,9 +61,6 @@ def root(
 
 def main() -> None:
     """Console-script entry point."""
-    if sys.argv[1:] in (["--version"], ["-V"]):  # fast path: no command tree needed
-        print(f"mcpctl {__version__}")
-        return
     try:
         app(prog_name="mcpctl")
     except KeyboardInterrupt:
