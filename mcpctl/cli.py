@@ -6,8 +6,6 @@ broken pipes into exit statuses (``run``). Commands live in ``mcpctl.commands``.
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from typing import Annotated
 
@@ -66,7 +64,9 @@ def main() -> None:
     except KeyboardInterrupt:
         _interrupted_exit(130)
     except BrokenPipeError:
-        _quiet_broken_pipe()
+        from mcpctl.runner import stdout_closed
+
+        sys.exit(stdout_closed())
 
 
 def _interrupted_exit(code: int) -> None:
@@ -75,13 +75,3 @@ def _interrupted_exit(code: int) -> None:
     sweep_all()
     sys.stderr.write("mcpctl: interrupted\n")
     sys.exit(code)
-
-
-def _quiet_broken_pipe() -> None:
-    """``mcpctl … | head``: stop quietly, as a program killed by SIGPIPE would."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass
-    sys.exit(128 + signal.SIGPIPE)

@@ -7,6 +7,7 @@ after one error report through the output layer.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import traceback
@@ -29,17 +30,24 @@ def execute(work: Work, output: Output, *, debug: bool = False) -> int:
         return anyio.run(_with_signals, work) or 0
     except KeyboardInterrupt:
         return _report(Interrupted("interrupted; servers were shut down"), output, None, debug)
-    except BrokenPipeError:
-        raise
     except BaseException as exc:  # the one boundary: everything becomes an exit code
         if isinstance(exc, SystemExit):
             raise
-        pipe = [x for x in leaves(exc) if isinstance(x, BrokenPipeError)]
-        if pipe:
-            raise pipe[0] from None
+        if any(isinstance(x, BrokenPipeError) for x in leaves(exc)):
+            return stdout_closed()
         return _report(classify(exc), output, exc, debug)
     finally:
         sweep_all()
+
+
+def stdout_closed() -> int:
+    """``mcpctl … | head``: stop quietly, with the status of a program killed by SIGPIPE (141)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 128 + signal.SIGPIPE
 
 
 def _report(error: McpctlError, output: Output, original: BaseException | None, debug: bool) -> int:
