@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from mcpctl.args import build_arguments, validate
 from mcpctl.errors import McpctlError, ToolFailed, UsageError
 from mcpctl.output import dump_json
-from mcpctl.registry import ToolRef, find_tool, list_tools, pick_bare
+from mcpctl.registry import ToolRef, find_tool
 from mcpctl.resilience import Attempts, RetryPolicy, retrying
 from mcpctl.secrets import redact
 from mcpctl.session import open_session
@@ -66,15 +66,6 @@ class CallOutcome:
         if self.saved:
             out["saved"] = self.saved
         return out
-
-
-async def choose_target(ref: ToolRef, targets: Sequence[Target], options: SessionOptions) -> Target:
-    """The server to call: the named one, the only one, or the one that has the bare-named tool."""
-    if ref.server is not None:
-        return next(t for t in targets if t.name == ref.server)
-    if len(targets) == 1:
-        return targets[0]
-    return pick_bare(ref, await list_tools(targets, options))
 
 
 async def run_call(request: CallRequest, target: Target, options: SessionOptions) -> CallOutcome:

@@ -113,37 +113,46 @@ def find_tool(tools: Sequence[Tool], ref: ToolRef, target: Target) -> Tool:
     )
 
 
-def pick_bare(ref: ToolRef, listed: Sequence[Listed]) -> Target:
-    """The one server that has a bare-named tool; exit 2 listing candidates otherwise."""
+def pick_bare(ref: ToolRef, listed: Sequence[Listed], kind: str = "tool") -> Target:
+    """The one server that offers a bare-named tool (or prompt); exit 2 listing candidates otherwise."""
     owners = [entry.target for entry in listed if any(t.name == ref.tool for t in entry.items)]
     if len(owners) == 1:
         return owners[0]
     if owners:
         candidates = ", ".join(f"{t.name}.{ref.tool}" for t in owners)
-        raise UsageError(f"tool '{ref.tool}' is ambiguous: {candidates}", hint="name it as SERVER.TOOL")
+        raise UsageError(f"{kind} '{ref.tool}' is ambiguous: {candidates}", hint=f"name it as SERVER.{kind.upper()}")
     failed = [e.error for e in listed if e.error is not None]
     everything = [f"{e.target.name}.{t.name}" for e in listed for t in e.items]
     details = [f"{e.server}: {e.message}" for e in failed]
     if failed and not everything:
         raise failed[0]
     raise UsageError(
-        f"unknown tool '{ref.tool}'" + (" (some servers could not be reached)" if failed else ""),
-        hint=_suggest(ref.tool, everything, None),
+        f"unknown {kind} '{ref.tool}'" + (" (some servers could not be reached)" if failed else ""),
+        hint=_suggest(ref.tool, everything, None, kind),
         details=details,
     )
 
 
-def _suggest(name: str, candidates: list[str], server: str | None) -> str:
+async def choose_target(
+    ref: ToolRef,
+    targets: Sequence[Target],
+    options: SessionOptions,
+    lister: Callable[[Session], Awaitable[list[Any]]] | None = None,
+    kind: str = "tool",
+) -> Target:
+    """The server to use: the named one, the only one, or the one whose list (tools by default) has the bare name."""
+    if ref.server is not None:
+        return next(t for t in targets if t.name == ref.server)
+    if len(targets) == 1:
+        return targets[0]
+    listed = await (list_tools(targets, options) if lister is None else list_across(targets, options, lister))
+    return pick_bare(ref, listed, kind)
+
+
+def _suggest(name: str, candidates: list[str], server: str | None, kind: str = "tool") -> str:
     close = difflib.get_close_matches(name, candidates, n=5, cutoff=0.5)
     close += [c for c in candidates if c.endswith(f".{name}") and c not in close]
-    listing = f"mcpctl tools list {server}" if server else "mcpctl tools list"
+    listing = f"mcpctl {kind}s list {server}" if server else f"mcpctl {kind}s list"
     if close:
         return f"did you mean: {', '.join(close)}? ({listing} shows them all)"
-    return f"{listing} shows the available tools"
-
-
-def required_arguments(tool: Tool) -> list[str]:
-    """The tool's required argument names."""
-    schema: dict[str, Any] = tool.input_schema or {}
-    required = schema.get("required", [])
-    return [str(r) for r in required] if isinstance(required, list) else []
+    return f"{listing} shows the available {kind}s"

@@ -50,7 +50,6 @@ class StdioServer:
         self.pgid = process.pid
         self.live_stderr = live_stderr
         self.stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
-        self.garbage_lines = 0
         self._closed = False
 
     @property
@@ -232,7 +231,6 @@ async def transport(server: StdioServer) -> AsyncIterator[tuple[Any, Any]]:
         try:
             message = mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
         except ValueError:
-            server.garbage_lines += 1
             log.warning("%s: ignored a non-JSON-RPC line on stdout: %.200s", server.target.name, redact(line))
             return None
         return SessionMessage(message)

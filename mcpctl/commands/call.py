@@ -55,7 +55,6 @@ def call(
         from mcpctl.args import load_args_option
         from mcpctl.calls import (
             CallRequest,
-            choose_target,
             render_result,
             run_with_fallback,
             save_binaries,
@@ -63,7 +62,7 @@ def call(
             tool_failed,
         )
         from mcpctl.output import dump_json
-        from mcpctl.registry import parse_tool_ref
+        from mcpctl.registry import choose_target, parse_tool_ref
 
         profile_ = None if ctx.adhoc.given else ctx.profile()
         ref = parse_tool_ref(target, profile_, ctx.adhoc.given)

@@ -57,24 +57,14 @@ def get(
 
     async def work() -> int:
         from mcpctl.errors import UsageError
-        from mcpctl.registry import list_across, parse_tool_ref
+        from mcpctl.registry import choose_target, parse_tool_ref
         from mcpctl.session import open_session
         from mcpctl.surface import PROMPTS, check_prompt_arguments, get_prompt, render_messages, string_arguments
 
         ref = parse_tool_ref(name, None if ctx.adhoc.given else ctx.profile(), ctx.adhoc.given)
         values = string_arguments(items or [])
         targets = ctx.targets([ref.server] if ref.server else [])
-        if len(targets) > 1:
-            listed = await list_across(targets, ctx.session, PROMPTS)
-            owners = [e.target for e in listed if any(p.name == ref.tool for p in e.items)]
-            if len(owners) != 1:
-                found = ", ".join(f"{t.name}.{ref.tool}" for t in owners)
-                raise UsageError(
-                    f"prompt '{ref.tool}' is {'ambiguous: ' + found if owners else 'not offered by any server'}",
-                    hint="name it as SERVER.PROMPT; mcpctl prompts list shows them",
-                )
-            targets = owners
-        target = targets[0]
+        target = await choose_target(ref, targets, ctx.session, PROMPTS, "prompt")
         async with open_session(target, ctx.session) as session:
             prompts = await PROMPTS(session)
             prompt = next((p for p in prompts if p.name == ref.tool), None)

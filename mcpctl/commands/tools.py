@@ -32,12 +32,19 @@ def list_(
     """
 
     async def work() -> int:
+        from mcpctl.args import describe_required
         from mcpctl.output import first_line
-        from mcpctl.registry import list_tools, required_arguments
+        from mcpctl.registry import list_tools
 
         def row(server: str, tool: Any) -> list[str]:
             title = tool.title or (tool.annotations.title if tool.annotations and tool.annotations.title else "")
-            return [server, tool.name, title or "", first_line(tool.description), ",".join(required_arguments(tool))]
+            return [
+                server,
+                tool.name,
+                title or "",
+                first_line(tool.description),
+                ",".join(describe_required(tool.input_schema)),
+            ]
 
         listed = await list_tools(ctx.targets(servers), ctx.session)
         return emit_listing(ctx, listed, ["SERVER", "TOOL", "TITLE", "DESCRIPTION", "REQUIRED"], row)
@@ -58,9 +65,8 @@ def show(
 
     async def work() -> int:
         from mcpctl.args import schema_summary
-        from mcpctl.calls import choose_target
         from mcpctl.output import wire
-        from mcpctl.registry import find_tool, parse_tool_ref
+        from mcpctl.registry import choose_target, find_tool, parse_tool_ref
         from mcpctl.session import open_session
         from mcpctl.views import render_tool
 
