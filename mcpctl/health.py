@@ -21,8 +21,6 @@ from mcpctl.session import Session, open_session
 from mcpctl.sessionopts import SessionOptions
 from mcpctl.targets import Target
 
-MODERN = ("2026-07-28",)
-
 
 @dataclass
 class PingResult:
@@ -77,7 +75,7 @@ class PingResult:
 
 async def probe(session: Session, timeout: float) -> tuple[str, float, str | None]:
     """One round trip: (method, ms, note)."""
-    modern = session.protocol_version in MODERN
+    modern = session.modern
     method = "server/discover" if modern else "ping"
     raw = session.client.session
     started = time.perf_counter()
