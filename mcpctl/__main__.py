@@ -1,6 +1,6 @@
 """``python -m mcpctl``."""
 
-from mcpctl.entry import main
+from mcpctl.cli.main import main
 
 if __name__ == "__main__":
     main()

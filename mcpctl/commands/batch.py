@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mcpctl.commands._common import (
-    Context,
-    NoValidateOpt,
-    server_command,
-)
+from mcpctl.cli.context import Context
+from mcpctl.cli.options import NoValidateOpt, server_command
 
 if TYPE_CHECKING:
-    from mcpctl.batch import BatchLine, LineResult
-    from mcpctl.targets import Target
+    from mcpctl.ops.batch import BatchLine, LineResult
+    from mcpctl.sessions.targets import Target
 
 
 @server_command(elicit=True, output="ndjson")
@@ -46,8 +43,8 @@ def batch(
     """
 
     async def work() -> int:
-        from mcpctl.batch import BatchOptions, read_batch, run_lines, validate_lines
-        from mcpctl.pool import session_pool
+        from mcpctl.ops.batch import BatchOptions, read_batch, run_lines, validate_lines
+        from mcpctl.sessions.pool import session_pool
 
         lines = read_batch(_read_source(file), file if file != "-" else "<stdin>")
         resolve = _resolver(ctx)
@@ -85,7 +82,7 @@ def batch(
 
 
 def _read_source(file: str) -> str:
-    from mcpctl.errors import UsageError
+    from mcpctl.core.errors import UsageError
 
     if file == "-":
         return sys.stdin.read()
@@ -97,7 +94,7 @@ def _read_source(file: str) -> str:
 
 def _resolver(ctx: Context) -> Callable[[BatchLine], Target]:
     """Line → target: its server from the profile, else the --url/--stdio target, else the only server."""
-    from mcpctl.errors import UsageError
+    from mcpctl.core.errors import UsageError
 
     cache: dict[str | None, Target] = {}
 
@@ -135,12 +132,12 @@ def _human(result: LineResult) -> str:
 
 
 def _write_report(path: Path, results: list[LineResult]) -> None:
-    from mcpctl import junit
+    from mcpctl.output import junit
 
     cases = [
         junit.Case(
             name=r.line.id,
-            classname=f"mcpctl.batch.{r.server or 'unknown'}.{r.line.tool}",
+            classname=f"mcpctl.ops.batch.{r.server or 'unknown'}.{r.line.tool}",
             seconds=r.duration_ms / 1000,
             failure=None if r.ok or r.skipped else (r.error or {}).get("message", "failed"),
             skipped=(r.error or {}).get("message") if r.skipped else None,

@@ -8,11 +8,8 @@ from typing import Annotated
 
 import typer
 
-from mcpctl.commands._common import (
-    Context,
-    NoValidateOpt,
-    server_command,
-)
+from mcpctl.cli.context import Context
+from mcpctl.cli.options import NoValidateOpt, server_command
 
 
 @server_command(elicit=True)
@@ -52,17 +49,17 @@ def call(
     """
 
     async def work() -> int:
-        from mcpctl.args import load_args_option
-        from mcpctl.calls import (
+        from mcpctl.core.args import load_args_option
+        from mcpctl.core.wire import dump_json
+        from mcpctl.ops.call import (
             CallRequest,
-            render_result,
             run_with_fallback,
             save_binaries,
             strip_marks,
             tool_failed,
         )
-        from mcpctl.output import dump_json
-        from mcpctl.registry import choose_target, parse_tool_ref
+        from mcpctl.ops.registry import choose_target, parse_tool_ref
+        from mcpctl.output.render import render_result
 
         profile_ = None if ctx.adhoc.given else ctx.profile()
         ref = parse_tool_ref(target, profile_, ctx.adhoc.given)

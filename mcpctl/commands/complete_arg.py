@@ -76,19 +76,19 @@ def complete_arg(
     """Print completion values for the argument being typed (used by the completion scripts)."""
     import anyio
 
-    from mcpctl.commands._common import configure_logging
-    from mcpctl.errors import McpctlError
+    from mcpctl.cli.logs import configure_logging
+    from mcpctl.core.errors import McpctlError
 
     request = parse_line(line)
     if request is None:
         return
 
     async def work() -> list[str]:
-        from mcpctl.profile import Settings, load_profile
-        from mcpctl.session import open_session
-        from mcpctl.sessionopts import SessionOptions
-        from mcpctl.surface import complete_argument
-        from mcpctl.targets import from_config
+        from mcpctl.core.profile import Settings, load_profile
+        from mcpctl.ops.surface import complete_argument
+        from mcpctl.sessions.options import SessionOptions
+        from mcpctl.sessions.session import open_session
+        from mcpctl.sessions.targets import from_config
 
         config = load_profile(request.profile).server(request.server)
         settings = Settings(startup_timeout_sec=COMPLETE_TIMEOUT, tool_timeout_sec=COMPLETE_TIMEOUT, retries=0)

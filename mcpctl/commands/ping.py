@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mcpctl.commands._common import (
-    Context,
-    server_command,
-)
-from mcpctl.profile import Settings
+from mcpctl.cli.context import Context
+from mcpctl.cli.options import server_command
+from mcpctl.core.profile import Settings
 
 if TYPE_CHECKING:
-    from mcpctl.health import PingResult
-    from mcpctl.targets import Target
+    from mcpctl.ops.ping import PingResult
+    from mcpctl.sessions.targets import Target
 
 
 @server_command()
@@ -55,7 +53,7 @@ def ping(
     )
 
     async def work() -> int:
-        from mcpctl.health import ping_all, ping_wait
+        from mcpctl.ops.ping import ping_all, ping_wait
 
         targets = ctx.targets(servers)
         if watch:
@@ -73,7 +71,7 @@ def ping(
 
 
 def _render(ctx: Context, results: Sequence[PingResult]) -> None:
-    from mcpctl.output import Table
+    from mcpctl.output.writer import Table
 
     rows = []
     for r in results:
@@ -95,7 +93,7 @@ def _render(ctx: Context, results: Sequence[PingResult]) -> None:
 
 
 def _write_report(path: Path, results: Sequence[PingResult]) -> None:
-    from mcpctl import junit
+    from mcpctl.output import junit
 
     cases = [
         junit.Case(
@@ -115,7 +113,7 @@ async def _watch(ctx: Context, targets: Sequence[Target], interval: float, timeo
 
     import anyio
 
-    from mcpctl.health import ping_all
+    from mcpctl.ops.ping import ping_all
 
     last: dict[str, bool] = {}
     while True:

@@ -6,11 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from mcpctl.commands._common import (
-    Context,
-    emit_listing,
-    server_command,
-)
+from mcpctl.cli.context import Context, emit_listing
+from mcpctl.cli.options import server_command
 
 app = typer.Typer(help="List prompts and render them with arguments.", no_args_is_help=True)
 
@@ -27,9 +24,9 @@ def list_(
     """
 
     async def work() -> int:
-        from mcpctl.output import first_line
-        from mcpctl.registry import list_across
-        from mcpctl.surface import PROMPTS
+        from mcpctl.ops.registry import list_across
+        from mcpctl.ops.surface import PROMPTS
+        from mcpctl.output.writer import first_line
 
         def row(server: str, item: Any) -> list[str]:
             args = ",".join(f"{a.name}{'*' if a.required else ''}" for a in item.arguments or [])
@@ -56,10 +53,11 @@ def get(
     """
 
     async def work() -> int:
-        from mcpctl.errors import UsageError
-        from mcpctl.registry import choose_target, parse_tool_ref
-        from mcpctl.session import open_session
-        from mcpctl.surface import PROMPTS, check_prompt_arguments, get_prompt, render_messages, string_arguments
+        from mcpctl.core.errors import UsageError
+        from mcpctl.ops.registry import choose_target, parse_tool_ref
+        from mcpctl.ops.surface import PROMPTS, check_prompt_arguments, get_prompt, string_arguments
+        from mcpctl.output.render import render_messages
+        from mcpctl.sessions.session import open_session
 
         ref = parse_tool_ref(name, None if ctx.adhoc.given else ctx.profile(), ctx.adhoc.given)
         values = string_arguments(items or [])

@@ -7,11 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from mcpctl.commands._common import (
-    Context,
-    emit_listing,
-    server_command,
-)
+from mcpctl.cli.context import Context, emit_listing
+from mcpctl.cli.options import server_command
 
 app = typer.Typer(help="List and read the resources servers offer.", no_args_is_help=True)
 
@@ -30,9 +27,9 @@ def list_(
     """
 
     async def work() -> int:
-        from mcpctl.output import first_line
-        from mcpctl.registry import list_across
-        from mcpctl.surface import RESOURCES
+        from mcpctl.ops.registry import list_across
+        from mcpctl.ops.surface import RESOURCES
+        from mcpctl.output.writer import first_line
 
         def row(server: str, item: Any) -> list[str]:
             return [server, str(item.uri), item.name or "", item.mime_type or "", first_line(item.description)]
@@ -55,9 +52,9 @@ def templates(
     """
 
     async def work() -> int:
-        from mcpctl.output import first_line
-        from mcpctl.registry import list_across
-        from mcpctl.surface import TEMPLATES
+        from mcpctl.ops.registry import list_across
+        from mcpctl.ops.surface import TEMPLATES
+        from mcpctl.output.writer import first_line
 
         def row(server: str, item: Any) -> list[str]:
             return [server, item.uri_template, item.name or "", item.mime_type or "", first_line(item.description)]
@@ -88,10 +85,11 @@ def read(
     """
 
     async def work() -> int:
-        from mcpctl.calls import save_binaries, strip_marks
-        from mcpctl.errors import UsageError
-        from mcpctl.session import open_session
-        from mcpctl.surface import expand_template, read_resource, render_contents, string_arguments
+        from mcpctl.core.errors import UsageError
+        from mcpctl.ops.call import save_binaries, strip_marks
+        from mcpctl.ops.surface import expand_template, read_resource, string_arguments
+        from mcpctl.output.render import render_contents
+        from mcpctl.sessions.session import open_session
 
         server, rest = (None, words) if ctx.adhoc.given else (words[0], words[1:])
         if not rest:

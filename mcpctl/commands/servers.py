@@ -6,22 +6,13 @@ from typing import Annotated, Any
 
 import typer
 
-from mcpctl.commands._common import (
-    Context,
-    EnvOpt,
-    HeaderOpt,
-    OutputOpt,
-    ProfileOpt,
-    QuietOpt,
-    TransportOpt,
-    make_context,
-    server_command,
-)
-from mcpctl.errors import UsageError
-from mcpctl.output import Table
-from mcpctl.profile import add_server, parse_profile, read_text, remove_server, resolve_profile_path, server_table
-from mcpctl.targets import parse_env, parse_header
-from mcpctl.views import config_view, render_config, render_inspect
+from mcpctl.cli.context import Context, make_context
+from mcpctl.cli.options import EnvOpt, HeaderOpt, OutputOpt, ProfileOpt, QuietOpt, TransportOpt, server_command
+from mcpctl.core.errors import UsageError
+from mcpctl.core.profile import add_server, parse_profile, read_text, remove_server, resolve_profile_path, server_table
+from mcpctl.output.render import config_view, render_config, render_inspect
+from mcpctl.output.writer import Table
+from mcpctl.sessions.targets import parse_env, parse_header
 
 app = typer.Typer(help="Manage the servers in the profile and inspect them.", no_args_is_help=True)
 
@@ -48,12 +39,9 @@ def add(
     Example: mcpctl servers add remote --url https://example.test/mcp -H 'X-Team: platform'
     """
     ctx = make_context(output=output, profile=profile, quiet=quiet)
-    try:
-        table = _table_for(command, url, env, header, transport)
-        path, _ = resolve_profile_path(profile)
-        replaced = add_server(path, name, table, force=force)
-    except UsageError as exc:
-        ctx.fail(exc)
+    table = _table_for(command, url, env, header, transport)
+    path, _ = resolve_profile_path(profile)
+    replaced = add_server(path, name, table, force=force)
     verb = "replaced" if replaced else "added"
     ctx.output.result(
         {"server": name, "profile": str(path), "action": verb}, lambda: f"{verb} server '{name}' in {path}\n"
@@ -72,7 +60,7 @@ def _table_for(
         raise UsageError("-H and --transport go with --url")
     if url and env:
         raise UsageError("-e goes with a stdio command (after --)")
-    from mcpctl.profile import normalize_transport
+    from mcpctl.core.profile import normalize_transport
 
     chosen = None
     if transport:
@@ -119,24 +107,21 @@ def import_(
 
     Example: mcpctl servers import --from ~/.codex/config.toml --profile ./mcpctl.toml
     """
-    from mcpctl.importers import ImportRequest, apply_plan, plan_import
-    from mcpctl.secrets import redact
+    from mcpctl.core.secrets import redact
+    from mcpctl.ops.imports import ImportRequest, apply_plan, plan_import
 
     ctx = make_context(output=output, profile=profile, quiet=quiet)
-    try:
-        path, _ = resolve_profile_path(profile)
-        existing = parse_profile(read_text(path), path).servers if path.exists() else {}
-        plan = plan_import(ImportRequest(source=source, prefix=prefix, force=force), existing, path)
-        redact.add(plan.secret_values)
-        for message in plan.messages:
-            if message.level == "warning":
-                ctx.output.warn(str(message))
-            elif not ctx.output.machine:
-                ctx.output.note(str(message))
-        if not dry_run:
-            apply_plan(plan)
-    except UsageError as exc:
-        ctx.fail(exc)
+    path, _ = resolve_profile_path(profile)
+    existing = parse_profile(read_text(path), path).servers if path.exists() else {}
+    plan = plan_import(ImportRequest(source=source, prefix=prefix, force=force), existing, path)
+    redact.add(plan.secret_values)
+    for message in plan.messages:
+        if message.level == "warning":
+            ctx.output.warn(str(message))
+        elif not ctx.output.machine:
+            ctx.output.note(str(message))
+    if not dry_run:
+        apply_plan(plan)
     if dry_run and not ctx.output.machine:
         count = len(plan.servers)
         ctx.output.note(
@@ -152,10 +137,7 @@ def list_(profile: ProfileOpt = None, output: OutputOpt = None) -> None:
     Example: mcpctl servers list -o json
     """
     ctx = make_context(output=output, profile=profile)
-    try:
-        prof = ctx.profile()
-    except UsageError as exc:
-        ctx.fail(exc)
+    prof = ctx.profile()
     views = [config_view(c) for c in prof.servers.values()]
     rows = [[v["name"], v["transport"], v["target"], "yes" if v["enabled"] else "no"] for v in views]
     if not views and not ctx.output.machine:
@@ -174,10 +156,7 @@ def show(
     Example: mcpctl servers show demo
     """
     ctx = make_context(output=output, profile=profile)
-    try:
-        view = config_view(ctx.profile().server(name))
-    except UsageError as exc:
-        ctx.fail(exc)
+    view = config_view(ctx.profile().server(name))
     ctx.output.result(view, lambda: render_config(view))
 
 
@@ -193,11 +172,8 @@ def remove(
     Example: mcpctl servers remove demo
     """
     ctx = make_context(output=output, profile=profile, quiet=quiet)
-    try:
-        path = ctx.profile().path
-        remove_server(path, name)
-    except UsageError as exc:
-        ctx.fail(exc)
+    path = ctx.profile().path
+    remove_server(path, name)
     ctx.output.result(
         {"server": name, "profile": str(path), "action": "removed"}, lambda: f"removed server '{name}' from {path}\n"
     )
@@ -217,7 +193,7 @@ def inspect(
     """
 
     async def work() -> int:
-        from mcpctl.inspect import inspect_server
+        from mcpctl.ops.inspection import inspect_server
 
         if name is None and not ctx.adhoc.given:
             raise UsageError("name a server, or use --url / --stdio", hint="mcpctl servers list shows the names")

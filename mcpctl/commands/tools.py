@@ -6,11 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from mcpctl.commands._common import (
-    Context,
-    emit_listing,
-    server_command,
-)
+from mcpctl.cli.context import Context, emit_listing
+from mcpctl.cli.options import server_command
 
 app = typer.Typer(help="List and describe the tools servers offer.", no_args_is_help=True)
 
@@ -32,9 +29,9 @@ def list_(
     """
 
     async def work() -> int:
-        from mcpctl.args import describe_required
-        from mcpctl.output import first_line
-        from mcpctl.registry import list_tools
+        from mcpctl.core.args import describe_required
+        from mcpctl.ops.registry import list_tools
+        from mcpctl.output.writer import first_line
 
         def row(server: str, tool: Any) -> list[str]:
             title = tool.title or (tool.annotations.title if tool.annotations and tool.annotations.title else "")
@@ -64,11 +61,11 @@ def show(
     """
 
     async def work() -> int:
-        from mcpctl.args import schema_summary
-        from mcpctl.output import wire
-        from mcpctl.registry import choose_target, find_tool, parse_tool_ref
-        from mcpctl.session import open_session
-        from mcpctl.views import render_tool
+        from mcpctl.core.args import schema_summary
+        from mcpctl.core.wire import wire
+        from mcpctl.ops.registry import choose_target, find_tool, parse_tool_ref
+        from mcpctl.output.render import render_tool
+        from mcpctl.sessions.session import open_session
 
         ref = parse_tool_ref(name, None if ctx.adhoc.given else ctx.profile(), ctx.adhoc.given)
         target = await choose_target(ref, ctx.targets([ref.server] if ref.server else []), ctx.session)

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from mcpctl.commands.completion import SHELLS, completion_script
+from mcpctl.output.completion import SHELLS
+from mcpctl.output.completion import completion_script as generate
+
+
+def completion_script(shell: str) -> str:
+    from typer.main import get_command
+
+    from mcpctl.cli.app import app
+
+    return generate(shell, get_command(app))
+
 
 REPO = Path(__file__).resolve().parents[2]
 

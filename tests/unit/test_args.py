@@ -1,4 +1,4 @@
-"""mcpctl.args: request items, --args, coercion by inputSchema, validation, schema summaries."""
+"""mcpctl.core.args: request items, --args, coercion by inputSchema, validation, schema summaries."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mcpctl.args import (
+from mcpctl.core.args import (
     ITEM_FORMS_HINT,
     Item,
     build_arguments,
@@ -25,7 +25,7 @@ from mcpctl.args import (
     type_text,
     validate,
 )
-from mcpctl.errors import ArgumentError, UsageError
+from mcpctl.core.errors import ArgumentError, UsageError
 
 SCHEMA_HINT = "see the tool's schema: mcpctl tools show SERVER.TOOL"
 

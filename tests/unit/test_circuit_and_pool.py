@@ -14,9 +14,8 @@ import anyio
 import pytest
 from mcp.types import CallToolResult, TextContent
 
-from mcpctl import pool as pool_module
-from mcpctl.circuit import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, is_transport_failure
-from mcpctl.errors import (
+from mcpctl.core.circuit import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, is_transport_failure
+from mcpctl.core.errors import (
     AuthError,
     CircuitOpenError,
     ConnectError,
@@ -28,10 +27,11 @@ from mcpctl.errors import (
     ToolFailed,
     UsageError,
 )
-from mcpctl.profile import Settings
-from mcpctl.resilience import Attempts, RetryPolicy, retrying
-from mcpctl.session import SessionOptions
-from mcpctl.targets import Target
+from mcpctl.core.profile import Settings
+from mcpctl.core.retry import Attempts, RetryPolicy, retrying
+from mcpctl.sessions import pool as pool_module
+from mcpctl.sessions.session import SessionOptions
+from mcpctl.sessions.targets import Target
 
 
 class Clock:

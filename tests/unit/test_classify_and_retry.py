@@ -1,4 +1,4 @@
-"""mcpctl.classify (foreign exceptions → our errors and exit codes) and mcpctl.resilience (backoff, retrying)."""
+"""sessions.classify (foreign exceptions → our errors and exit codes) and core.retry (backoff, retrying)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import httpx2
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from mcpctl.classify import HttpLog, classify, from_http_status, leaves, parse_retry_after
-from mcpctl.errors import (
+from mcpctl.core.errors import (
     AuthError,
     ConnectError,
     ConnectionClosedError,
@@ -23,8 +22,9 @@ from mcpctl.errors import (
     TimeoutExpired,
     UsageError,
 )
-from mcpctl.resilience import Attempts, RetryPolicy, retrying
-from mcpctl.secrets import MASK, redact
+from mcpctl.core.retry import Attempts, RetryPolicy, retrying
+from mcpctl.core.secrets import MASK, redact
+from mcpctl.sessions.classify import HttpLog, classify, from_http_status, leaves, parse_retry_after
 
 URL = "http://127.0.0.1:9/mcp"
 

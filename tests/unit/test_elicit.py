@@ -8,9 +8,9 @@ import anyio
 import pytest
 from mcp.types import ElicitRequestFormParams, ElicitRequestURLParams
 
-from mcpctl.elicit import Elicitor, defaults_of
-from mcpctl.errors import UsageError
-from mcpctl.sessionopts import SessionOptions
+from mcpctl.core.errors import UsageError
+from mcpctl.sessions.elicit import Elicitor, defaults_of
+from mcpctl.sessions.options import SessionOptions
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

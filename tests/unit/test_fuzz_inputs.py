@@ -13,9 +13,9 @@ import tomli_w
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mcpctl.batch import LINE_KEYS, BatchLine, read_batch
-from mcpctl.errors import ProfileError, UsageError
-from mcpctl.profile import SERVER_KEYS, Profile, parse_profile
+from mcpctl.core.errors import ProfileError, UsageError
+from mcpctl.core.profile import SERVER_KEYS, Profile, parse_profile
+from mcpctl.ops.batch import LINE_KEYS, BatchLine, read_batch
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PROFILE = Path("fuzz.toml")

@@ -1,4 +1,4 @@
-"""mcpctl.importers: each program's configuration, in the shape that program writes it, planned into the profile."""
+"""mcpctl.ops.imports: each program's configuration, in the shape that program writes it, planned into the profile."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from mcpctl.errors import UsageError
-from mcpctl.importers import (
+from mcpctl.core.errors import UsageError
+from mcpctl.core.files import ParseError
+from mcpctl.core.profile import ServerConfig, parse_profile
+from mcpctl.ops.imports import (
     ImportPlan,
     ImportRequest,
     apply_plan,
@@ -21,7 +23,6 @@ from mcpctl.importers import (
     sanitize_name,
     strip_jsonc,
 )
-from mcpctl.profile import ServerConfig, parse_profile
 
 GITHUB_PAT = "ghp_inlineSecret0123456789"
 CONTEXT7_KEY = "c7-inline-secret-value"
@@ -208,7 +209,7 @@ def test_jsonc_only_strips_commas_that_follow_a_value(text: str) -> None:
 
 
 def test_jsonc_unterminated_block_comment_is_an_error() -> None:
-    with pytest.raises(json.JSONDecodeError):
+    with pytest.raises(ParseError, match="unterminated"):
         strip_jsonc('{"a": 1 /* never closed\n}')
 
 

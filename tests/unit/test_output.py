@@ -1,4 +1,4 @@
-"""mcpctl.output: tables on a TTY and in a pipe, JSON/NDJSON, errors on stderr, MCPCTL_OUTPUT."""
+"""mcpctl.output.writer: tables on a TTY and in a pipe, JSON/NDJSON, errors on stderr, MCPCTL_OUTPUT."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mcpctl.errors import AuthError, HttpStatusError, McpctlError, ProtocolError, UsageError
-from mcpctl.output import Output, Streams, Table, dump_json, first_line
-from mcpctl.secrets import MASK, redact
+from mcpctl.core.errors import AuthError, HttpStatusError, McpctlError, ProtocolError, UsageError
+from mcpctl.core.secrets import MASK, redact
+from mcpctl.core.wire import dump_json
+from mcpctl.output.streams import Streams
+from mcpctl.output.writer import Output, Table, first_line
 
 ITEMS = [
     {"server": "demo", "name": "echo", "description": "Echo a message"},

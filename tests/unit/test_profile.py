@@ -1,4 +1,4 @@
-"""mcpctl.profile: discovery, validation, ${VAR} expansion, tool filters, settings precedence, writing."""
+"""mcpctl.core.profile: discovery, validation, ${VAR} expansion, tool filters, settings precedence, writing."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mcpctl import targets
-from mcpctl.errors import ProfileError, UsageError
-from mcpctl.profile import (
+from mcpctl.core.errors import ProfileError, UsageError
+from mcpctl.core.profile import (
     Profile,
     ServerConfig,
     Settings,
@@ -25,6 +24,7 @@ from mcpctl.profile import (
     resolve_profile_path,
     server_table,
 )
+from mcpctl.sessions import targets
 
 PROFILE = Path("/somewhere/mcpctl.toml")
 

@@ -1,4 +1,4 @@
-"""mcpctl.secrets and mcpctl.views: secrets are never printed (name-based masks and value redaction)."""
+"""mcpctl.core.secrets and mcpctl.output.render: secrets are never printed (name-based masks and value redaction)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mcpctl.profile import ServerConfig, Settings, parse_profile
-from mcpctl.secrets import MASK, Redactor, is_secret_name, mask_mapping, redact
-from mcpctl.views import config_view, mask_args, render_config
+from mcpctl.core.profile import ServerConfig, Settings, parse_profile
+from mcpctl.core.secrets import MASK, Redactor, is_secret_name, mask_args, mask_mapping, redact
+from mcpctl.output.render import config_view, render_config
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ HEAVY = ("mcp", "mcp_types", "httpx2", "rich", "jsonschema", "starlette", "uvico
 PROBE = """
 import json, sys
 sys.argv = ["mcpctl", *json.loads(sys.argv[1])]
-from mcpctl.cli import main
+from mcpctl.cli.main import main
 try:
     main()
 except SystemExit:

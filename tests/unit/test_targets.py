@@ -1,4 +1,4 @@
-"""mcpctl.targets: child environments, HTTP headers, ad-hoc --url/--stdio targets, labels and selection."""
+"""mcpctl.sessions.targets: child environments, HTTP headers, ad-hoc --url/--stdio targets, labels and selection."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mcpctl.errors import UsageError
-from mcpctl.profile import Profile, ServerConfig, Settings, parse_profile
-from mcpctl.secrets import MASK, redact
-from mcpctl.targets import (
+from mcpctl.core.errors import UsageError
+from mcpctl.core.profile import Profile, ServerConfig, Settings, parse_profile
+from mcpctl.core.secrets import MASK, redact
+from mcpctl.sessions.targets import (
     MINIMAL_ENV,
     AdHoc,
     from_config,

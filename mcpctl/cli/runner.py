@@ -1,0 +1,143 @@
+"""Exceptions, signals and broken pipes to exit statuses: the one mapping, used by the one boundary.
+
+``mcpctl.cli.main.run`` (the boundary) and ``execute`` (a command's coroutine) hand whatever
+escaped to ``report``, which prints one error through the output layer and returns the exit
+code the error's class carries. ``execute`` runs a command's coroutine: SIGINT and SIGTERM
+cancel the work (so every session's shielded shutdown runs and child servers go first), then
+exit 130 / 143.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+from mcpctl.core.errors import Interrupted, McpctlError, Terminated, UsageError
+from mcpctl.core.secrets import redact
+from mcpctl.output.streams import Streams
+from mcpctl.output.writer import Output
+from mcpctl.sessions.classify import classify, leaves
+from mcpctl.sessions.stdio import sweep_all
+
+Work = Callable[[], Awaitable[int | None]]
+
+#: The streams of this invocation (set by the boundary); the process's own when unset.
+STREAMS: contextvars.ContextVar[Streams | None] = contextvars.ContextVar("mcpctl_streams", default=None)
+#: The running command's output and ``--debug``, so errors are reported in its format.
+REPORTING: contextvars.ContextVar[tuple[Output, bool] | None] = contextvars.ContextVar("mcpctl_output", default=None)
+
+
+def current_streams() -> Streams:
+    """This invocation's streams."""
+    return STREAMS.get() or Streams.from_env()
+
+
+def execute(work: Work, output: Output, *, debug: bool = False) -> int:
+    """Run a command's coroutine to completion and return its exit code."""
+    try:
+        return anyio.run(_with_signals, work) or 0
+    except KeyboardInterrupt:
+        return report(Interrupted("interrupted; servers were shut down"), output)
+    except BaseException as exc:  # the one boundary: everything becomes an exit code
+        if isinstance(exc, SystemExit):
+            raise
+        if any(isinstance(x, BrokenPipeError) for x in leaves(exc)):
+            return stdout_closed()
+        return report(exc, output, debug=debug)
+    finally:
+        sweep_all()
+
+
+def report(exc: BaseException, output: Output | None = None, *, debug: bool = False) -> int:
+    """Report ``exc`` once (``--debug``: with its traceback) and return its exit code."""
+    reporting = REPORTING.get()
+    output = output or (reporting[0] if reporting is not None else _default_output())
+    debug = debug or (reporting is not None and reporting[1])
+    error = as_error(exc)
+    if debug and error is not exc:
+        output.streams.err.write(redact("".join(traceback.format_exception(exc))))
+    output.error(error)
+    return error.exit_code
+
+
+def as_error(exc: BaseException) -> McpctlError:
+    """Our error for anything that reached the boundary.
+
+    Outside a session, an ``OSError`` or a ``ValueError`` comes from what the user gave us
+    (a path that cannot be written, a file nested too deeply), so it is a usage error.
+    """
+    if isinstance(exc, McpctlError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return UsageError("the input is nested too deeply", hint="flatten the file or value")
+    if isinstance(exc, OSError) and not any(isinstance(x, McpctlError) for x in leaves(exc)):
+        where = f": {exc.filename}" if exc.filename else ""
+        return UsageError(f"{exc.strerror or type(exc).__name__}{where}", hint="check the path and its permissions")
+    if isinstance(exc, (ValueError, UnicodeError)) and not isinstance(exc, BaseExceptionGroup):
+        return UsageError(str(exc) or type(exc).__name__)
+    return classify(exc)
+
+
+def stdout_closed() -> int:
+    """``mcpctl … | head``: stop quietly, with the status of a program killed by SIGPIPE (141)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 128 + signal.SIGPIPE
+
+
+def _default_output() -> Output:
+    """Before a command has its output: the environment's format (text if that is bad)."""
+    streams = current_streams()
+    try:
+        return Output(None, streams=streams)
+    except McpctlError:
+        return Output("text", streams=streams)
+
+
+def status_of(code: object) -> int:
+    """``sys.exit``'s argument as an exit status (a message is printed and means 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    current_streams().err.write(f"{code}\n")
+    return 1
+
+
+async def _with_signals(work: Work) -> int | None:
+    """Run ``work``; a SIGINT/SIGTERM cancels it and becomes ``Interrupted``/``Terminated``."""
+    received: list[int] = []
+    result: int | None = None
+    failure: BaseException | None = None
+
+    async def watch(scope: anyio.CancelScope) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                received.append(signum)
+                scope.cancel()
+                return
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watch, tg.cancel_scope)
+        try:
+            result = await work()
+        except BaseException as exc:  # re-raised below, outside the task group, so it is not wrapped
+            if not (received and isinstance(exc, anyio.get_cancelled_exc_class())):
+                failure = exc
+        tg.cancel_scope.cancel()
+    if received:
+        if received[0] == signal.SIGTERM:
+            raise Terminated("terminated; servers were shut down")
+        raise Interrupted("interrupted; servers were shut down")
+    if failure is not None:
+        raise failure
+    return result

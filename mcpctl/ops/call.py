@@ -1,0 +1,222 @@
+"""``call``: resolve the tool, build and validate arguments, call it, and render the result."""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcpctl.core.args import build_arguments, validate
+from mcpctl.core.errors import McpctlError, ToolFailed, UsageError
+from mcpctl.core.retry import Attempts, RetryPolicy, retrying
+from mcpctl.core.secrets import redact
+from mcpctl.core.wire import dump_json
+from mcpctl.ops.registry import ToolRef, find_tool
+from mcpctl.sessions.options import SessionOptions
+from mcpctl.sessions.session import open_session
+from mcpctl.sessions.targets import Target
+
+if TYPE_CHECKING:
+    from mcp.types import Tool
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """A call as the user asked for it (arguments still unparsed)."""
+
+    ref: ToolRef
+    items: Sequence[str] = ()
+    base: dict[str, Any] | None = None
+    timeout: float | None = None
+    dry_run: bool = False
+    retry_unsafe: bool = False
+    validate: bool = True
+
+
+@dataclass
+class CallOutcome:
+    """What ``call`` prints: the wire result wrapped with what mcpctl adds."""
+
+    server: str
+    tool: str
+    arguments: dict[str, Any]
+    result: dict[str, Any] | None = None
+    request: dict[str, Any] | None = None
+    duration_ms: float = 0.0
+    attempts: int = 1
+    saved: list[str] = field(default_factory=list)
+
+    @property
+    def is_error(self) -> bool:
+        return bool(self.result and self.result.get("isError"))
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"server", "tool", "result" | "request", "attempts", "duration_ms"}``."""
+        out: dict[str, Any] = {"server": self.server, "tool": self.tool}
+        if self.request is not None:
+            out["dry_run"] = True
+            out["request"] = self.request
+            return out
+        out |= {"result": self.result, "attempts": self.attempts, "duration_ms": round(self.duration_ms, 1)}
+        if self.saved:
+            out["saved"] = self.saved
+        return out
+
+
+async def run_call(request: CallRequest, target: Target, options: SessionOptions) -> CallOutcome:
+    """Connect, look the tool up (all pages), coerce and validate arguments, then call (or dry-run).
+
+    Connecting is retried by the session; a call that may have reached the server is
+    retried (on a new connection) only for tools annotated read-only or idempotent, or
+    with ``retry_unsafe``.
+    """
+    sent = False
+    connected = False
+    may_repeat = request.retry_unsafe
+    counter = Attempts()
+
+    async def once() -> CallOutcome:
+        nonlocal sent, connected, may_repeat
+        sent = connected = False
+        async with open_session(target, options) as session:
+            connected = True
+            tool = find_tool(await session.list_tools(), request.ref, target)
+            may_repeat = request.retry_unsafe or is_idempotent(tool)
+            arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
+            outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments)
+            if request.dry_run:
+                outcome.request = dry_run_request(tool.name, arguments)
+                return outcome
+            started = time.perf_counter()
+            sent = True
+            result = await session.call_tool(tool.name, arguments, request.timeout)
+            outcome.duration_ms = (time.perf_counter() - started) * 1000
+            outcome.result = session.wire(result)
+            return outcome
+
+    def should_retry(error: McpctlError) -> bool:
+        # Connecting was retried by open_session already. Listing tools is safe to repeat (a stateless
+        # 2026-07-28 session sends its first request there, so a 429/5xx may come from it).
+        if not connected:
+            return False
+        return error.retryable and (not sent or may_repeat)
+
+    outcome = await retrying(once, RetryPolicy(retries=target.retries), should_retry=should_retry, attempts=counter)
+    outcome.attempts = counter.count
+    return outcome
+
+
+async def run_with_fallback(request: CallRequest, targets: Sequence[Target], options: SessionOptions) -> CallOutcome:
+    """Try the call on each target in turn while it cannot be made (connect failure, timeout, open circuit).
+
+    An answer, even ``isError``, is final. A server that lacks the tool is skipped.
+    The final failure lists every attempt.
+    """
+    tried: list[str] = []
+    last: McpctlError | None = None
+    for target in targets:
+        try:
+            return await run_call(request, target, options)
+        except McpctlError as error:
+            if not _moves_on(error) or (len(targets) == 1):
+                raise
+            last = error
+            tried.append(f"{target.name}: {error.message}")
+    assert last is not None
+    last.details = [*tried, *last.details]
+    last.message = f"the call could not be made on any of {', '.join(t.name for t in targets)}"
+    raise last
+
+
+def _moves_on(error: McpctlError) -> bool:
+    """Failures that send a fallback call to the next server."""
+    return error.exit_code in (3, 4) or (isinstance(error, UsageError) and "unknown tool" in error.message)
+
+
+def is_idempotent(tool: Tool) -> bool:
+    """Whether the tool says repeating a call is safe (``readOnlyHint`` or ``idempotentHint``)."""
+    annotations = tool.annotations
+    return bool(annotations and (annotations.read_only_hint or annotations.idempotent_hint))
+
+
+def prepare_arguments(tool: Tool, request: CallRequest, server: str | None = None) -> dict[str, Any]:
+    """Items over ``--args``, coerced by the inputSchema and validated against it."""
+    schema = tool.input_schema or None
+    arguments = build_arguments(list(request.items), schema, request.base)
+    if request.validate:
+        validate(arguments, schema, target=f"{server}.{tool.name}" if server else tool.name)
+    return arguments
+
+
+def dry_run_request(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-RPC request ``call`` would send, secrets masked."""
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    masked: dict[str, Any] = json.loads(redact(dump_json(request)))
+    return masked
+
+
+def tool_failed(outcome: CallOutcome) -> McpctlError:
+    """The error reported when a tool answered ``isError: true``."""
+    text = first_text(outcome.result or {})
+    return ToolFailed(
+        f"tool '{outcome.tool}' reported an error" + (f": {text}" if text else ""),
+        server=outcome.server,
+    )
+
+
+def first_text(result: dict[str, Any]) -> str:
+    """The first line of the first text content, for error messages."""
+    for block in result.get("content", []):
+        if block.get("type") == "text" and block.get("text", "").strip():
+            return str(block["text"]).strip().splitlines()[0]
+    return ""
+
+
+def save_binaries(blocks: list[dict[str, Any]], directory: Path, stem: str) -> list[str]:
+    """Write image/audio/blob contents into ``directory``; returns the paths (marked on the blocks as ``_saved``)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--save {directory}: {exc.strerror or exc}") from None
+    saved: list[str] = []
+    for index, block in enumerate(blocks, start=1):
+        data, mime = _binary_of(block)
+        if data is None:
+            continue
+        path = directory / f"{stem}-{index}{_extension(mime)}"
+        try:
+            path.write_bytes(base64.b64decode(data))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--save: cannot write {path}: {exc}") from None
+        block["_saved"] = str(path)
+        saved.append(str(path))
+    return saved
+
+
+def _binary_of(block: dict[str, Any]) -> tuple[str | None, str | None]:
+    if block.get("type") in ("image", "audio"):
+        return block.get("data"), block.get("mimeType")
+    if block.get("type") == "resource" and "blob" in block.get("resource", {}):
+        return block["resource"]["blob"], block["resource"].get("mimeType")
+    if "blob" in block and "uri" in block:  # resources/read contents
+        return block["blob"], block.get("mimeType")
+    return None, None
+
+
+def _extension(mime: str | None) -> str:
+    if not mime:
+        return ".bin"
+    return {"image/png": ".png", "image/jpeg": ".jpg", "audio/wav": ".wav", "audio/mpeg": ".mp3"}.get(
+        mime, mimetypes.guess_extension(mime) or ".bin"
+    )
+
+
+def strip_marks(blocks: list[dict[str, Any]]) -> None:
+    """Remove our ``_saved`` marks (JSON output carries the wire shape only)."""
+    for block in blocks:
+        block.pop("_saved", None)

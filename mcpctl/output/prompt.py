@@ -1,0 +1,40 @@
+"""Questions to a person at the terminal: the form ``--elicit prompt`` fills, field by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcpctl.output.streams import Streams
+
+
+def ask_form(streams: Streams, server: str, message: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """Ask for each field on the terminal (questions on stderr); None when the person gives up (EOF)."""
+    from mcpctl.core.args import coerce_item, parse_item
+    from mcpctl.core.errors import ArgumentError
+
+    streams.err.write(f"{server} asks: {message}\n")
+    content: dict[str, Any] = {}
+    required = set(schema.get("required", []))
+    for name, spec in schema.get("properties", {}).items():
+        label = spec.get("title") or name
+        default = spec.get("default")
+        hint = f" [{default}]" if default is not None else (" (required)" if name in required else " (optional)")
+        while True:
+            streams.err.write(f"  {label}{hint}: ")
+            streams.err.flush()
+            line = streams.inp.readline() if streams.inp is not None else ""
+            if not line:
+                return None
+            text = line.rstrip("\n")
+            if not text:
+                if default is not None:
+                    content[name] = default
+                elif name in required:
+                    continue
+                break
+            try:
+                content[name] = coerce_item(parse_item(f"{name}={text}"), {"properties": {name: spec}})
+                break
+            except ArgumentError as error:
+                streams.err.write(f"  {error.message}\n")
+    return content

@@ -1,0 +1,45 @@
+"""stdout and stderr plus what we know of them (TTY, colour): the one injectable streams object."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+
+@dataclass
+class Streams:
+    """stdout and stderr plus what we know of them; injectable for tests."""
+
+    out: TextIO
+    err: TextIO
+    out_tty: bool = False
+    err_tty: bool = False
+    color: bool = False
+    #: Where a person's answers come from (elicitation prompts); None: nobody can answer.
+    inp: TextIO | None = None
+    in_tty: bool = False
+
+    @classmethod
+    def from_env(cls) -> Streams:
+        """The process's real streams; colour on a TTY unless ``NO_COLOR`` is set."""
+        out_tty = _isatty(sys.stdout)
+        err_tty = _isatty(sys.stderr)
+        no_color = bool(os.environ.get("NO_COLOR"))
+        color = (out_tty or err_tty) and not no_color
+        return cls(sys.stdout, sys.stderr, out_tty, err_tty, color, inp=sys.stdin, in_tty=_isatty(sys.stdin))
+
+    @classmethod
+    def for_test(cls, *, tty: bool = False, color: bool = False, stdin: str = "") -> Streams:
+        """In-memory streams that pretend to be (or not be) a terminal; ``stdin`` is what a person types."""
+        import io
+
+        return cls(io.StringIO(), io.StringIO(), tty, tty, color, inp=io.StringIO(stdin), in_tty=tty)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,49 @@
+"""How to connect (protocol era, verbosity, wire tap, sinks): light, so command modules import it cheaply.
+
+Sessions never write to the terminal: a server's stderr lines, its log notifications and
+elicitation questions reach a person through the sinks the caller (the command line, a
+program using the API) puts here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mcpctl.core.errors import UsageError
+
+PROTOCOLS = ("auto", "legacy", "2026-07-28")
+ELICIT_MODES = ("accept-defaults", "decline", "prompt")
+
+#: ``tap(server, direction, message)`` sees every JSON-RPC message ("in" or "out").
+Tap = Callable[[str, str, Any], None]
+#: ``stderr(server, line)`` shows one line of a stdio server's stderr as it arrives.
+StderrSink = Callable[[str, str], None]
+#: ``log(server, level, data)`` shows one log notification of a server.
+LogSink = Callable[[str, str, Any], None]
+#: ``ask(server, message, schema)`` asks a person to fill an elicitation form; None when they give up.
+Asker = Callable[[str, str, dict[str, Any]], "dict[str, Any] | None"]
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """How to connect, shared by every command."""
+
+    protocol: str = "auto"
+    verbose: bool = False
+    tap: Tap | None = None
+    #: How to answer a server's elicitation requests; None: the capability is not declared.
+    elicit: str | None = None
+    #: Where a stdio server's stderr lines go live (None: kept only as the tail shown with errors).
+    server_stderr: StderrSink | None = None
+    #: Where servers' log notifications go (None: not asked for).
+    server_log: LogSink | None = None
+    #: Who answers ``--elicit prompt`` (None: nobody can, so such requests are declined).
+    ask: Asker | None = None
+
+    def __post_init__(self) -> None:
+        if self.elicit is not None and self.elicit not in ELICIT_MODES:
+            raise UsageError(f"unknown --elicit mode '{self.elicit}'", hint=f"use one of: {', '.join(ELICIT_MODES)}")
+        if self.protocol not in PROTOCOLS:
+            raise UsageError(f"unknown protocol '{self.protocol}'", hint=f"use one of: {', '.join(PROTOCOLS)}")

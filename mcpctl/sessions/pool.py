@@ -1,0 +1,200 @@
+"""A pool of long-lived sessions, one per server, reopened when they die.
+
+Each server's session is owned by its own task (the SDK's cancel scopes must be
+entered and left in one task); callers in any task borrow it. A call that fails
+because the connection died marks the session dead; the next ``acquire`` reopens
+it. Reopening goes through ``open_session`` (connect retries with backoff) and a
+per-server circuit breaker, so a server that keeps dying fails fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.abc
+
+from mcpctl.core.circuit import CircuitBreaker
+from mcpctl.core.errors import McpctlError
+from mcpctl.core.retry import Attempts, RetryPolicy, retrying
+from mcpctl.sessions.options import SessionOptions
+from mcpctl.sessions.session import Session, open_session
+from mcpctl.sessions.targets import Target
+
+if TYPE_CHECKING:
+    pass
+
+
+class ServerSlot:
+    """One server's shared session and the task that owns it."""
+
+    def __init__(self, target: Target, options: SessionOptions, breaker: CircuitBreaker) -> None:
+        self.target = target
+        self.options = options
+        self.breaker = breaker
+        self.session: Session | None = None
+        self.opened = 0
+        self._dead = False
+        self._closing = False
+        self._error: McpctlError | None = None
+        self._want = anyio.Event()
+        self._ready = anyio.Event()
+        self._release = anyio.Event()
+        self._lock = anyio.Lock()
+
+    async def own(self) -> None:
+        """The owner task: open on demand, hold until the session dies or the pool closes, repeat."""
+        while True:
+            await self._want.wait()
+            self._want = anyio.Event()
+            if self._closing:
+                return
+            # The event of the acquire that asked for this session: closing it later must not wake
+            # (with no session) an acquire that asked for the next one meanwhile.
+            ready = self._ready
+            try:
+                async with open_session(self.target, self.options) as session:
+                    self.session, self._dead, self._error = session, False, None
+                    self.opened += 1
+                    ready.set()
+                    await self._release.wait()
+            except McpctlError as error:
+                self._error = error
+            finally:
+                self.session = None
+                self._release = anyio.Event()
+                ready.set()
+            if self._closing:
+                return
+
+    async def acquire(self) -> Session:
+        """The live session, opening (or reopening) it first; raises the connect error or ``circuit_open``."""
+        async with self._lock:
+            if self.session is not None and not self._dead:
+                return self.session
+            self.breaker.check()
+            self._ready = anyio.Event()
+            self._want.set()
+            await self._ready.wait()
+            if self.session is None or self._error is not None:
+                error = self._error or McpctlError(f"could not open a session to '{self.target.name}'")
+                self.breaker.failure(error)
+                raise error.with_server(self.target.name)
+            return self.session
+
+    def mark_dead(self, session: Session) -> bool:
+        """The connection behind ``session`` is gone: let the owner close it; the next acquire reopens.
+
+        True for the first caller to notice (the calls in flight on a dead session all fail at once).
+        """
+        if session is self.session and not self._dead:
+            self._dead = True
+            self._release.set()
+            return True
+        return False
+
+    def close(self) -> None:
+        """Ask the owner task to close the session and stop."""
+        self._closing = True
+        self._release.set()
+        self._want.set()
+
+
+@dataclass
+class CallReport:
+    """A call's result (wire shape) or error, and how many attempts it took."""
+
+    result: dict[str, Any] | None
+    error: McpctlError | None
+    attempts: int
+
+
+class SessionPool:
+    """Sessions shared by many concurrent calls, one per server."""
+
+    def __init__(
+        self,
+        options: SessionOptions,
+        task_group: anyio.abc.TaskGroup,
+        breaker: Callable[[str], CircuitBreaker] = CircuitBreaker,
+    ) -> None:
+        self.options = options
+        self.task_group = task_group
+        self.make_breaker = breaker
+        self.slots: dict[str, ServerSlot] = {}
+
+    def slot(self, target: Target) -> ServerSlot:
+        """The slot for ``target`` (its owner task started on first use)."""
+        slot = self.slots.get(target.name)
+        if slot is None:
+            slot = ServerSlot(target, self.options, self.make_breaker(target.name))
+            self.slots[target.name] = slot
+            self.task_group.start_soon(slot.own)
+        return slot
+
+    async def call(
+        self,
+        target: Target,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+        may_repeat: bool = False,
+    ) -> CallReport:
+        """Call a tool on the shared session; retried (on a reopened session) only when repeating is safe."""
+        slot = self.slot(target)
+        counter = Attempts()
+        sent = False
+
+        async def once() -> dict[str, Any]:
+            nonlocal sent
+            sent = False
+            session = await slot.acquire()
+            sent = True
+            try:
+                result = await session.call_tool(tool, arguments, timeout)
+            except McpctlError as error:
+                # One death of the connection is one failure for the circuit, however many calls were in flight.
+                if not _connection_lost(error, session) or slot.mark_dead(session):
+                    slot.breaker.failure(error)
+                raise
+            slot.breaker.success()
+            return session.wire(result)
+
+        def should_retry(error: McpctlError) -> bool:
+            # connecting is retried by open_session; a call that was sent only when repeating is safe
+            return sent and may_repeat and error.retryable
+
+        policy = RetryPolicy(retries=target.retries if retries is None else retries)
+        try:
+            result = await retrying(once, policy, should_retry=should_retry, attempts=counter)
+        except McpctlError as error:
+            return CallReport(None, error.with_server(target.name), counter.count)
+        return CallReport(result, None, counter.count)
+
+    def close(self) -> None:
+        """Close every session (their owner tasks end)."""
+        for slot in self.slots.values():
+            slot.close()
+
+
+def _connection_lost(error: McpctlError, session: Session) -> bool:
+    """Whether the session cannot be used again after this error."""
+    if session.stdio is not None and session.stdio.returncode is not None:
+        return True
+    return error.exit_code == 3
+
+
+@contextlib.asynccontextmanager
+async def session_pool(options: SessionOptions) -> AsyncIterator[SessionPool]:
+    """A pool whose sessions are all closed (children shut down) when the block ends."""
+    async with anyio.create_task_group() as tg:
+        pool = SessionPool(options, tg)
+        try:
+            yield pool
+        finally:
+            pool.close()
