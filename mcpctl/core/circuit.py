@@ -13,7 +13,7 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 
 def is_transport_failure(error: McpctlError) -> bool:
     """Failures that say the server is unreachable or unwell (not answers, not our own usage errors)."""
-    return error.retryable or error.exit_code in (3, 4)
+    return error.retryable or error.unreachable
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """One exception hierarchy; each class carries its exit code and a stable ``type``.
 
-Only ``mcpctl.cli.app.main`` catches these and turns them into an exit status.
+Only the command line's boundary (``mcpctl.cli.main.run``) turns these into an exit status.
 The core raises them; ``classify`` (in ``mcpctl.sessions.classify``) turns foreign
 exceptions (SDK, httpx2, OSError, timeouts) into them.
 """
@@ -24,6 +24,7 @@ __all__ = [
     "Terminated",
     "TimeoutExpired",
     "ToolFailed",
+    "UnknownTool",
     "UsageError",
 ]
 
@@ -33,6 +34,8 @@ class McpctlError(Exception):
 
     exit_code: ClassVar[int] = 1
     type: ClassVar[str] = "error"
+    #: Whether the server could not be reached or did not answer in time (a fallback server may do better).
+    unreachable: ClassVar[bool] = False
     #: Whether trying again may help (connection-level failures); instances may override.
     retryable: bool = False
 
@@ -97,11 +100,16 @@ class ArgumentError(UsageError):
     type = "arguments"
 
 
+class UnknownTool(UsageError):
+    """The server has no tool (or prompt) of that name; another server may have it (``type`` stays ``usage``)."""
+
+
 class ConnectError(McpctlError):
     """Could not reach the server (spawn failure, refused, handshake failed)."""
 
     exit_code = 3
     type = "connect"
+    unreachable = True
     retryable = True
 
 
@@ -122,6 +130,7 @@ class TimeoutExpired(McpctlError):
 
     exit_code = 4
     type = "timeout"
+    unreachable = True
 
 
 class HttpStatusError(ConnectError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -68,3 +68,15 @@ async def retrying(
                 on_retry(error, retry + 1, delay)
             await sleep(delay)
             retry += 1
+
+
+def repeat_is_safe(tool: Any) -> bool:
+    """Whether the tool says repeating a call is safe (``readOnlyHint`` or ``idempotentHint``)."""
+    annotations = getattr(tool, "annotations", None)
+    return bool(annotations and (annotations.read_only_hint or annotations.idempotent_hint))
+
+
+def may_resend(error: McpctlError, *, sent: bool, repeat_safe: bool) -> bool:
+    """The one rule for trying a call again: the failure is retryable, and the request never
+    reached the server or repeating it is safe (the tool's hints, or ``--retry-unsafe``)."""
+    return error.retryable and (not sent or repeat_safe)

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from mcpctl.core.errors import McpctlError, ToolFailed, UsageError
+from mcpctl.core.errors import McpctlError, ToolFailed, UnknownTool, UsageError
 from mcpctl.core.files import ParseError, load_json, load_toml
+from mcpctl.core.retry import repeat_is_safe
+from mcpctl.ops.fanout import first_answer, gather
 from mcpctl.sessions.pool import SessionPool
 
 if TYPE_CHECKING:
@@ -306,18 +308,16 @@ async def validate_lines(
                 targets.setdefault(name, resolve(_with_server(line, name)))
         except UsageError as error:
             problems.append(f"{line.where}: {error.message}")
-    tools: dict[str, list[Tool]] = {}
 
-    async def list_one(target: Target) -> None:
+    async def list_one(target: Target) -> list[Tool] | None:
         try:
             session = await pool.slot(target).acquire()
-            tools[target.name] = await session.list_tools()
+            return await session.list_tools()
         except McpctlError:
-            return
+            return None
 
-    async with anyio.create_task_group() as tg:
-        for target in targets.values():
-            tg.start_soon(list_one, target)
+    listed = await gather(list(targets.values()), list_one)
+    tools = {name: found for name, found in zip(targets, listed, strict=True) if found is not None}
     for line in lines:
         if problems and any(p.startswith(f"{line.where}:") for p in problems):
             continue
@@ -410,41 +410,41 @@ async def _call_line(
     options: BatchOptions,
 ) -> LineResult:
     """One line: the call (with its fallbacks), then its expectation."""
-    from mcpctl.ops.call import is_idempotent
-
     started = time.perf_counter()
     attempts = 0
-    last: LineResult | None = None
-    for server in [resolve(line).name, *line.fallback]:
+    primary = resolve(line).name
+
+    async def on(server: str) -> tuple[str, dict[str, Any]]:
+        nonlocal attempts
         target = resolve(_with_server(line, server))
-        listed = tools.get(target.name, [])
-        tool = next((t for t in listed if t.name == line.tool), None)
-        if tool is None and target.name in tools and server != resolve(line).name:
-            continue  # a fallback server without the tool
-        may_repeat = options.retry_unsafe or (tool is not None and is_idempotent(tool))
+        listed = tools.get(target.name)
+        tool = next((t for t in listed or [] if t.name == line.tool), None)
+        if tool is None and listed is not None and server != primary:
+            raise UnknownTool(f"unknown tool '{line.tool}' on server '{target.name}'", server=target.name)
         report = await pool.call(
             target,
             line.tool,
             line.arguments,
             timeout=line.timeout if line.timeout is not None else options.timeout,
             retries=line.retries,
-            may_repeat=may_repeat,
+            may_repeat=options.retry_unsafe or (tool is not None and repeat_is_safe(tool)),
         )
         attempts += report.attempts
-        if report.error is None:
-            assert report.result is not None
-            ok, error = True, None
-            failure = check_expectation(line.expect, report.result) if line.expect else None
-            if failure is not None:
-                ok, error = False, {"type": "expectation", "message": failure, "server": target.name, "exit_code": 1}
-            elif report.result.get("isError") and not (line.expect and line.expect.get("isError") is True):
-                ok = False
-                error = ToolFailed("the tool reported an error (isError: true)", server=target.name).to_json()["error"]
-            elapsed = (time.perf_counter() - started) * 1000
-            return LineResult(line, target.name, ok, report.result, error, attempts, elapsed)
-        last = LineResult(line, target.name, False, None, report.error.to_json()["error"], attempts)
-        if report.error.exit_code not in (3, 4):
-            break
-    assert last is not None
-    last.duration_ms = (time.perf_counter() - started) * 1000
-    return last
+        if report.error is not None:
+            raise report.error
+        assert report.result is not None
+        return target.name, report.result
+
+    try:
+        server, result = await first_answer([primary, *line.fallback], on, summarize=False)
+    except McpctlError as error:
+        elapsed = (time.perf_counter() - started) * 1000
+        return LineResult(line, error.server or primary, False, None, error.to_json()["error"], attempts, elapsed)
+    ok, failure = True, None
+    missed = check_expectation(line.expect, result) if line.expect else None
+    if missed is not None:
+        ok, failure = False, {"type": "expectation", "message": missed, "server": server, "exit_code": 1}
+    elif result.get("isError") and not (line.expect and line.expect.get("isError") is True):
+        ok = False
+        failure = ToolFailed("the tool reported an error (isError: true)", server=server).to_json()["error"]
+    return LineResult(line, server, ok, result, failure, attempts, (time.perf_counter() - started) * 1000)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from mcpctl.core.args import build_arguments, validate
 from mcpctl.core.errors import McpctlError, ToolFailed, UsageError
-from mcpctl.core.retry import Attempts, RetryPolicy, retrying
+from mcpctl.core.retry import Attempts, RetryPolicy, may_resend, repeat_is_safe, retrying
 from mcpctl.core.secrets import redact
 from mcpctl.core.wire import dump_json
+from mcpctl.ops.fanout import first_answer
 from mcpctl.ops.registry import ToolRef, find_tool
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.session import open_session
@@ -86,7 +87,7 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
         async with open_session(target, options) as session:
             connected = True
             tool = find_tool(await session.list_tools(), request.ref, target)
-            may_repeat = request.retry_unsafe or is_idempotent(tool)
+            may_repeat = request.retry_unsafe or repeat_is_safe(tool)
             arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
             outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments)
             if request.dry_run:
@@ -102,9 +103,7 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
     def should_retry(error: McpctlError) -> bool:
         # Connecting was retried by open_session already. Listing tools is safe to repeat (a stateless
         # 2026-07-28 session sends its first request there, so a 429/5xx may come from it).
-        if not connected:
-            return False
-        return error.retryable and (not sent or may_repeat)
+        return connected and may_resend(error, sent=sent, repeat_safe=may_repeat)
 
     outcome = await retrying(once, RetryPolicy(retries=target.retries), should_retry=should_retry, attempts=counter)
     outcome.attempts = counter.count
@@ -117,31 +116,8 @@ async def run_with_fallback(request: CallRequest, targets: Sequence[Target], opt
     An answer, even ``isError``, is final. A server that lacks the tool is skipped.
     The final failure lists every attempt.
     """
-    tried: list[str] = []
-    last: McpctlError | None = None
-    for target in targets:
-        try:
-            return await run_call(request, target, options)
-        except McpctlError as error:
-            if not _moves_on(error) or (len(targets) == 1):
-                raise
-            last = error
-            tried.append(f"{target.name}: {error.message}")
-    assert last is not None
-    last.details = [*tried, *last.details]
-    last.message = f"the call could not be made on any of {', '.join(t.name for t in targets)}"
-    raise last
-
-
-def _moves_on(error: McpctlError) -> bool:
-    """Failures that send a fallback call to the next server."""
-    return error.exit_code in (3, 4) or (isinstance(error, UsageError) and "unknown tool" in error.message)
-
-
-def is_idempotent(tool: Tool) -> bool:
-    """Whether the tool says repeating a call is safe (``readOnlyHint`` or ``idempotentHint``)."""
-    annotations = tool.annotations
-    return bool(annotations and (annotations.read_only_hint or annotations.idempotent_hint))
+    by_name = {target.name: target for target in targets}
+    return await first_answer(list(by_name), lambda name: run_call(request, by_name[name], options))
 
 
 def prepare_arguments(tool: Tool, request: CallRequest, server: str | None = None) -> dict[str, Any]:

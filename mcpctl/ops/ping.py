@@ -17,6 +17,7 @@ from typing import Any
 import anyio
 
 from mcpctl.core.errors import McpctlError, ProtocolError
+from mcpctl.ops.fanout import gather
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.session import Session, open_session
 from mcpctl.sessions.targets import Target
@@ -110,15 +111,7 @@ async def ping_all(
     targets: Sequence[Target], options: SessionOptions, count: int = 1, interval: float = 1.0, timeout: float = 10.0
 ) -> list[PingResult]:
     """Ping every target concurrently, results in the targets' order."""
-    results: list[PingResult] = [PingResult(t) for t in targets]
-
-    async def one(index: int, target: Target) -> None:
-        results[index] = await ping_one(target, options, count, interval, timeout)
-
-    async with anyio.create_task_group() as tg:
-        for index, target in enumerate(targets):
-            tg.start_soon(one, index, target)
-    return results
+    return await gather(targets, lambda target: ping_one(target, options, count, interval, timeout))
 
 
 async def ping_wait(

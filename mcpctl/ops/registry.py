@@ -7,10 +7,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
-
-from mcpctl.core.errors import McpctlError, UsageError
+from mcpctl.core.errors import McpctlError, UnknownTool, UsageError
 from mcpctl.core.profile import Profile
+from mcpctl.ops.fanout import gather
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.session import Session, open_session
 from mcpctl.sessions.targets import Target
@@ -61,19 +60,15 @@ async def for_each_server(
     targets: Sequence[Target], options: SessionOptions, work: Callable[[Session], Awaitable[T]]
 ) -> list[tuple[Target, T | McpctlError]]:
     """Open a session to every target concurrently and run ``work`` in each; errors are collected."""
-    results: list[tuple[Target, T | McpctlError]] = [(t, UsageError("not run")) for t in targets]
 
-    async def one(index: int, target: Target) -> None:
+    async def one(target: Target) -> tuple[Target, T | McpctlError]:
         try:
             async with open_session(target, options) as session:
-                results[index] = (target, await work(session))
+                return target, await work(session)
         except McpctlError as error:
-            results[index] = (target, error.with_server(target.name))
+            return target, error.with_server(target.name)
 
-    async with anyio.create_task_group() as tg:
-        for index, target in enumerate(targets):
-            tg.start_soon(one, index, target)
-    return results
+    return await gather(targets, one)
 
 
 async def list_across(
@@ -106,7 +101,7 @@ def find_tool(tools: Sequence[Tool], ref: ToolRef, target: Target) -> Tool:
     if not target.tool_enabled(ref.tool):
         raise UsageError(f"tool '{ref.tool}' is disabled for server '{target.name}' in the profile", server=target.name)
     names = [t.name for t in tools]
-    raise UsageError(
+    raise UnknownTool(
         f"unknown tool '{ref.tool}' on server '{target.name}'",
         hint=_suggest(ref.tool, names, target.name if target.config is not None else None),
         server=target.name,
@@ -126,7 +121,7 @@ def pick_bare(ref: ToolRef, listed: Sequence[Listed], kind: str = "tool") -> Tar
     details = [f"{e.server}: {e.message}" for e in failed]
     if failed and not everything:
         raise failed[0]
-    raise UsageError(
+    raise UnknownTool(
         f"unknown {kind} '{ref.tool}'" + (" (some servers could not be reached)" if failed else ""),
         hint=_suggest(ref.tool, everything, None, kind),
         details=details,

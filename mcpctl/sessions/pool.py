@@ -12,20 +12,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 import anyio.abc
 
 from mcpctl.core.circuit import CircuitBreaker
-from mcpctl.core.errors import McpctlError
-from mcpctl.core.retry import Attempts, RetryPolicy, retrying
+from mcpctl.core.errors import ConnectError, McpctlError
+from mcpctl.core.retry import Attempts, RetryPolicy, may_resend, retrying
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.session import Session, open_session
 from mcpctl.sessions.targets import Target
-
-if TYPE_CHECKING:
-    pass
 
 
 class ServerSlot:
@@ -167,7 +164,7 @@ class SessionPool:
 
         def should_retry(error: McpctlError) -> bool:
             # connecting is retried by open_session; a call that was sent only when repeating is safe
-            return sent and may_repeat and error.retryable
+            return sent and may_resend(error, sent=sent, repeat_safe=may_repeat)
 
         policy = RetryPolicy(retries=target.retries if retries is None else retries)
         try:
@@ -186,7 +183,7 @@ def _connection_lost(error: McpctlError, session: Session) -> bool:
     """Whether the session cannot be used again after this error."""
     if session.stdio is not None and session.stdio.returncode is not None:
         return True
-    return error.exit_code == 3
+    return isinstance(error, ConnectError)
 
 
 @contextlib.asynccontextmanager
