@@ -13,7 +13,8 @@ from mcpctl.cli.context import Context
 from mcpctl.cli.options import NoValidateOpt, server_command
 
 if TYPE_CHECKING:
-    from mcpctl.ops.batch import BatchLine, LineResult
+    from mcpctl.ops.batch.file import BatchLine
+    from mcpctl.ops.batch.run import LineResult
     from mcpctl.sessions.targets import Target
 
 
@@ -43,7 +44,8 @@ def batch(
     """
 
     async def work() -> int:
-        from mcpctl.ops.batch import BatchOptions, read_batch, run_lines, validate_lines
+        from mcpctl.ops.batch.file import read_batch
+        from mcpctl.ops.batch.run import BatchOptions, run_lines, validate_lines
         from mcpctl.sessions.pool import session_pool
 
         lines = read_batch(_read_source(file), file if file != "-" else "<stdin>")
@@ -137,7 +139,7 @@ def _write_report(path: Path, results: list[LineResult]) -> None:
     cases = [
         junit.Case(
             name=r.line.id,
-            classname=f"mcpctl.ops.batch.{r.server or 'unknown'}.{r.line.tool}",
+            classname=f"mcpctl.batch.{r.server or 'unknown'}.{r.line.tool}",
             seconds=r.duration_ms / 1000,
             failure=None if r.ok or r.skipped else (r.error or {}).get("message", "failed"),
             skipped=(r.error or {}).get("message") if r.skipped else None,

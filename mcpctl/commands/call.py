@@ -49,7 +49,7 @@ def call(
     """
 
     async def work() -> int:
-        from mcpctl.core.args import load_args_option
+        from mcpctl.core.items import load_args_option
         from mcpctl.core.wire import dump_json
         from mcpctl.ops.call import (
             CallRequest,

@@ -85,7 +85,7 @@ def complete_arg(
 
     async def work() -> list[str]:
         from mcpctl.core.profile import Settings, load_profile
-        from mcpctl.ops.surface import complete_argument
+        from mcpctl.ops.prompts import complete_argument
         from mcpctl.sessions.options import SessionOptions
         from mcpctl.sessions.session import open_session
         from mcpctl.sessions.targets import from_config

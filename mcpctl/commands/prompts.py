@@ -24,8 +24,8 @@ def list_(
     """
 
     async def work() -> int:
+        from mcpctl.ops.prompts import PROMPTS
         from mcpctl.ops.registry import list_across
-        from mcpctl.ops.surface import PROMPTS
         from mcpctl.output.writer import first_line
 
         def row(server: str, item: Any) -> list[str]:
@@ -54,8 +54,9 @@ def get(
 
     async def work() -> int:
         from mcpctl.core.errors import UsageError
+        from mcpctl.core.items import string_arguments
+        from mcpctl.ops.prompts import PROMPTS, check_prompt_arguments, get_prompt
         from mcpctl.ops.registry import choose_target, parse_tool_ref
-        from mcpctl.ops.surface import PROMPTS, check_prompt_arguments, get_prompt, string_arguments
         from mcpctl.output.render import render_messages
         from mcpctl.sessions.session import open_session
 

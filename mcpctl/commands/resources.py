@@ -28,7 +28,7 @@ def list_(
 
     async def work() -> int:
         from mcpctl.ops.registry import list_across
-        from mcpctl.ops.surface import RESOURCES
+        from mcpctl.ops.resources import RESOURCES
         from mcpctl.output.writer import first_line
 
         def row(server: str, item: Any) -> list[str]:
@@ -53,7 +53,7 @@ def templates(
 
     async def work() -> int:
         from mcpctl.ops.registry import list_across
-        from mcpctl.ops.surface import TEMPLATES
+        from mcpctl.ops.resources import TEMPLATES
         from mcpctl.output.writer import first_line
 
         def row(server: str, item: Any) -> list[str]:
@@ -86,8 +86,9 @@ def read(
 
     async def work() -> int:
         from mcpctl.core.errors import UsageError
+        from mcpctl.core.items import string_arguments
         from mcpctl.ops.call import save_binaries, strip_marks
-        from mcpctl.ops.surface import expand_template, read_resource, string_arguments
+        from mcpctl.ops.resources import expand_template, read_resource
         from mcpctl.output.render import render_contents
         from mcpctl.sessions.session import open_session
 

@@ -108,7 +108,7 @@ def import_(
     Example: mcpctl servers import --from ~/.codex/config.toml --profile ./mcpctl.toml
     """
     from mcpctl.core.secrets import redact
-    from mcpctl.ops.imports import ImportRequest, apply_plan, plan_import
+    from mcpctl.ops.imports.plan import ImportRequest, apply_plan, plan_import
 
     ctx = make_context(output=output, profile=profile, quiet=quiet)
     path, _ = resolve_profile_path(profile)

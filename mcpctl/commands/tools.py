@@ -29,7 +29,7 @@ def list_(
     """
 
     async def work() -> int:
-        from mcpctl.core.args import describe_required
+        from mcpctl.core.schema.describe import describe_required
         from mcpctl.ops.registry import list_tools
         from mcpctl.output.writer import first_line
 
@@ -61,7 +61,7 @@ def show(
     """
 
     async def work() -> int:
-        from mcpctl.core.args import schema_summary
+        from mcpctl.core.schema.describe import schema_summary
         from mcpctl.core.wire import wire
         from mcpctl.ops.registry import choose_target, find_tool, parse_tool_ref
         from mcpctl.output.render import render_tool

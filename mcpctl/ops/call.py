@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcpctl.core.args import build_arguments, validate
 from mcpctl.core.errors import McpctlError, ToolFailed, UsageError
 from mcpctl.core.retry import Attempts, RetryPolicy, may_resend, repeat_is_safe, retrying
+from mcpctl.core.schema.coerce import build_arguments
+from mcpctl.core.schema.validate import validate
 from mcpctl.core.secrets import redact
 from mcpctl.core.wire import dump_json
 from mcpctl.ops.fanout import first_answer

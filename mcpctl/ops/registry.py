@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mcpctl.core.errors import McpctlError, UnknownTool, UsageError
+from mcpctl.core.errors import McpctlError, ProtocolError, UnknownTool, UsageError
 from mcpctl.core.profile import Profile
 from mcpctl.ops.fanout import gather
 from mcpctl.sessions.options import SessionOptions
@@ -45,6 +45,29 @@ def parse_tool_ref(text: str, profile: Profile | None, adhoc: bool) -> ToolRef:
     if dot and profile is not None and server and not profile.servers:
         raise UsageError(f"unknown server '{server}' in '{text}': the profile has no servers")
     return ToolRef(None, text)
+
+
+Lister = Callable[[Session], Awaitable[list[Any]]]
+
+
+def lister(method: str, field: str, capability: str) -> Lister:
+    """A lister for ``resources/list``, ``resources/templates/list`` or ``prompts/list``.
+
+    A server that does not advertise the capability has none (not an error).
+    """
+
+    async def run(session: Session) -> list[Any]:
+        if getattr(session.client.server_capabilities, capability, None) is None:
+            return []
+        fetch = getattr(session.client, method)
+        try:
+            return await session.paginate(lambda cursor: fetch(cursor=cursor), field)
+        except ProtocolError as error:
+            if error.code == -32601:
+                return []
+            raise
+
+    return run
 
 
 @dataclass

@@ -9,8 +9,9 @@ from mcpctl.output.streams import Streams
 
 def ask_form(streams: Streams, server: str, message: str, schema: dict[str, Any]) -> dict[str, Any] | None:
     """Ask for each field on the terminal (questions on stderr); None when the person gives up (EOF)."""
-    from mcpctl.core.args import coerce_item, parse_item
     from mcpctl.core.errors import ArgumentError
+    from mcpctl.core.items import parse_item
+    from mcpctl.core.schema.coerce import coerce_item
 
     streams.err.write(f"{server} asks: {message}\n")
     content: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""mcpctl.core.args: request items, --args, coercion by inputSchema, validation, schema summaries."""
+"""core.items and core.schema: request items, --args, coercion by inputSchema, validation, schema summaries."""
 
 from __future__ import annotations
 
@@ -13,19 +13,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mcpctl.core.args import (
-    ITEM_FORMS_HINT,
-    Item,
-    build_arguments,
-    coerce,
-    describe_required,
-    load_args_option,
-    parse_item,
-    schema_summary,
-    type_text,
-    validate,
-)
 from mcpctl.core.errors import ArgumentError, UsageError
+from mcpctl.core.items import ITEM_FORMS_HINT, Item, load_args_option, parse_item
+from mcpctl.core.schema.coerce import build_arguments, coerce
+from mcpctl.core.schema.describe import describe_required, schema_summary, type_text
+from mcpctl.core.schema.validate import validate
 
 SCHEMA_HINT = "see the tool's schema: mcpctl tools show SERVER.TOOL"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from mcpctl.core.errors import ProfileError, UsageError
 from mcpctl.core.profile import SERVER_KEYS, Profile, parse_profile
-from mcpctl.ops.batch import LINE_KEYS, BatchLine, read_batch
+from mcpctl.ops.batch.file import LINE_KEYS, BatchLine, read_batch
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PROFILE = Path("fuzz.toml")

@@ -14,15 +14,9 @@ import pytest
 from mcpctl.core.errors import UsageError
 from mcpctl.core.files import ParseError
 from mcpctl.core.profile import ServerConfig, parse_profile
-from mcpctl.ops.imports import (
-    ImportPlan,
-    ImportRequest,
-    apply_plan,
-    locations,
-    plan_import,
-    sanitize_name,
-    strip_jsonc,
-)
+from mcpctl.ops.imports.convert import sanitize_name
+from mcpctl.ops.imports.plan import ImportPlan, ImportRequest, apply_plan, plan_import
+from mcpctl.ops.imports.sources import locations, strip_jsonc
 
 GITHUB_PAT = "ghp_inlineSecret0123456789"
 CONTEXT7_KEY = "c7-inline-secret-value"
