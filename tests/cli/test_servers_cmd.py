@@ -317,3 +317,13 @@ def test_version_prints_the_version() -> None:
     assert result.returncode == 0
     assert result.stdout == f"mcpctl {__version__}\n"
     assert result.stderr == ""
+
+
+def test_add_to_a_profile_path_under_a_file_is_exit_2_naming_it_without_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "hostname"
+    blocker.write_text("not a directory\n")
+    result = mcpctl("servers", "add", "demo", "--profile", str(blocker / "p.toml"), "--", "python", "-m", "mcpctl.demo")
+    assert result.returncode == 2, result.stderr
+    assert f"cannot write {blocker / 'p.toml'}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""

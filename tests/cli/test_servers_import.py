@@ -307,3 +307,28 @@ def test_invalid_existing_profile_is_exit_2(claude_desktop: Path) -> None:
     result = mcpctl("servers", "import")
     assert result.returncode == 2
     assert "invalid TOML" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n"),
+        ("deep.json", '{"mcpServers": ' + "[" * 100_000 + "]" * 100_000 + "}\n"),
+    ],
+)
+def test_import_from_a_file_nested_too_deeply_is_exit_2_without_a_traceback(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    source = tmp_path / name
+    source.write_text(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpctl", "servers", "import", "--from", str(source), "--dry-run"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "nested too deeply" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
