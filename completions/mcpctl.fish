@@ -16,6 +16,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l fail-fast
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l report -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l retry-unsafe
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l no-validate
+complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l strict-args
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l url -r -F
@@ -26,6 +27,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l quiet -s q
@@ -39,6 +41,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from call' -l dry-run
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l fallback -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l retry-unsafe
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l no-validate
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l strict-args
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l url -r -F
@@ -49,6 +52,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from call' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l quiet -s q
@@ -74,6 +78,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l quiet -s q
@@ -94,6 +99,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l quiet -s q
@@ -112,6 +118,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l quiet -s q
@@ -133,6 +140,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l quiet -s q
@@ -151,6 +159,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l quiet -s q
@@ -169,6 +178,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l quiet -s q
@@ -210,6 +220,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l quiet -s q
@@ -229,9 +240,58 @@ complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from show' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from show' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from show' -a '(__mcpctl_servers)'
-complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from list show' -a list -d 'List tools: one row a tool (server, name, title, description, required arguments).'
-complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from list show' -a show -d 'Show one tool: description, arguments, full input/output schema and annotations.'
-complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from list show' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a check -d 'Compare the live servers with the lock: every change, classed breaking, compatible or info.'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a diff -d 'Compare two lock files offline, with the same rules as check (for reviewing a change to the lock).'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a export -d 'Print the tools as an LLM API takes them, named SERVER__TOOL (valid, unique, at most 64 characters).'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a list -d 'List tools: one row a tool (server, name, title, description, required arguments).'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a lock -d 'Write each server\'s surface (tools, resources, templates, prompts) to a stable, diff-friendly lock file.'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a show -d 'Show one tool: description, arguments, full input/output schema and annotations.'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l file -s f -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l strict
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l ignore -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l report -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l max-response-size -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from diff' -l strict
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from diff' -l ignore -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from diff' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from diff' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from diff' -l help -s h
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l format -s f -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l map -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l max-response-size -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l url -r -F
@@ -242,6 +302,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l quiet -s q
@@ -249,6 +310,25 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -a '(__mcpctl_servers)'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l file -s f -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l update
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l max-response-size -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l url -r -F
@@ -259,6 +339,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l verbose -s v
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l quiet -s q

@@ -6,17 +6,19 @@ from typing import Annotated
 
 import typer
 
-from mcpctl import __version__
 from mcpctl.cli.context import emit_text
 from mcpctl.commands import batch as batch_cmd
 from mcpctl.commands import call as call_cmd
 from mcpctl.commands import complete_arg as complete_arg_cmd
 from mcpctl.commands import completion as completion_cmd
+from mcpctl.commands import contract as contract_cmd
+from mcpctl.commands import export as export_cmd
 from mcpctl.commands import ping as ping_cmd
 from mcpctl.commands import prompts as prompts_cmd
 from mcpctl.commands import resources as resources_cmd
 from mcpctl.commands import servers as servers_cmd
 from mcpctl.commands import tools as tools_cmd
+from mcpctl.core.version import __version__
 
 app = typer.Typer(
     name="mcpctl",
@@ -28,6 +30,10 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(servers_cmd.app, name="servers")
+tools_cmd.app.command("lock")(contract_cmd.lock)
+tools_cmd.app.command("check")(contract_cmd.check)
+tools_cmd.app.command("diff")(contract_cmd.diff)
+tools_cmd.app.command("export")(export_cmd.export)
 app.add_typer(tools_cmd.app, name="tools")
 app.add_typer(resources_cmd.app, name="resources")
 app.add_typer(prompts_cmd.app, name="prompts")

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from mcpctl.cli.runner import REPORTING, current_streams, execute
-from mcpctl.core.errors import ProfileError
+from mcpctl.core.errors import ProfileError, UsageError
 from mcpctl.core.profile import Profile, Settings, load_profile, resolve_profile_path
+from mcpctl.core.sizes import parse_size
 from mcpctl.output.writer import Output
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.targets import AdHoc, Target, select_targets
@@ -85,9 +86,7 @@ def emit_listing(
 
 def emit_text(text: str) -> None:
     """Plain text on this invocation's stdout (help-like output that has no JSON form)."""
-    streams = current_streams()
-    streams.out.write(text)
-    streams.out.flush()
+    Output("text", streams=current_streams()).result(None, lambda: text)
 
 
 def _empty_profile_or(option: str | None) -> Profile:
@@ -98,6 +97,16 @@ def _empty_profile_or(option: str | None) -> Profile:
         if option:
             raise
         return Profile(path=resolve_profile_path(None)[0], exists=False)
+
+
+def _size_option(value: str | None) -> int | None:
+    """``--max-response-size`` in bytes; a usage error (exit 2) when it is not a size."""
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise UsageError(f"--max-response-size: {exc}") from None
 
 
 def make_context(
@@ -112,7 +121,8 @@ def make_context(
     timeout: float | None = None,
     connect_timeout: float | None = None,
     retries: int | None = None,
-    protocol: str = "auto",
+    max_response_size: str | None = None,
+    protocol: str | None = None,
     verbose: bool = False,
     quiet: bool = False,
     debug: bool = False,
@@ -128,7 +138,12 @@ def make_context(
     ctx = Context(output=out, profile_option=profile, debug=debug)
     REPORTING.set((out, debug))
     ctx.adhoc = AdHoc(url=url, stdio=stdio, headers=tuple(header or ()), env=tuple(env or ()), transport=transport)
-    ctx.overrides = Settings(startup_timeout_sec=connect_timeout, tool_timeout_sec=timeout, retries=retries)
+    ctx.overrides = Settings(
+        startup_timeout_sec=connect_timeout,
+        tool_timeout_sec=timeout,
+        retries=retries,
+        max_response_size=_size_option(max_response_size),
+    )
     tap = None
     if trace is not None:
         from mcpctl.sessions.trace import Tracer

@@ -6,10 +6,12 @@ import logging
 from typing import TextIO
 
 from mcpctl.core.secrets import redact
+from mcpctl.output.sanitize import visible
 
 
 class _RedactingFormatter(logging.Formatter):
-    """``mcpctl: LEVEL: message`` with secrets masked; tracebacks only under --debug."""
+    """``mcpctl: LEVEL: message`` with secrets masked and control characters shown (an SDK message may quote
+    what a server sent); tracebacks only under --debug."""
 
     def __init__(self, debug: bool) -> None:
         super().__init__()
@@ -23,7 +25,7 @@ class _RedactingFormatter(logging.Formatter):
             text = f"mcpctl: {record.levelname.lower()}: [{record.name}] {message}"
         if self.debug and record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
-        return redact(text)
+        return visible(redact(text))
 
 
 SDK_LOGGERS = ("mcp", "client", "httpx2", "httpcore2", "httpx", "httpcore", "uvicorn", "sse_starlette")

@@ -18,17 +18,18 @@ if TYPE_CHECKING:
 def main() -> None:
     """``mcpctl``: ``--version`` at once, everything else through the boundary and the command tree."""
     if sys.argv[1:] in (["--version"], ["-V"]):
-        from mcpctl import __version__
+        from mcpctl.core.version import __version__
 
         sys.stdout.write(f"mcpctl {__version__}\n")
         return
-    sys.exit(run(sys.argv[1:]))
+    from mcpctl.cli.runner import flush_stdout
+
+    sys.exit(flush_stdout(run(sys.argv[1:])))
 
 
 def run(argv: Sequence[str], streams: Streams | None = None) -> int:
     """Run ``mcpctl ARGV`` with ``streams`` (the process's own when None) and return the exit status."""
-    from mcpctl.cli.runner import REPORTING, STREAMS, report, status_of, stdout_closed
-    from mcpctl.sessions.classify import leaves
+    from mcpctl.cli.runner import REPORTING, STREAMS, closed_stdout, report, status_of, stdout_closed
     from mcpctl.sessions.stdio import sweep_all
 
     streams_token = STREAMS.set(streams)
@@ -45,7 +46,7 @@ def run(argv: Sequence[str], streams: Streams | None = None) -> int:
 
         return report(Interrupted("interrupted; servers were shut down"))
     except BaseException as exc:  # the one boundary: everything becomes an exit code
-        if any(isinstance(x, BrokenPipeError) for x in leaves(exc)):
+        if closed_stdout(exc):
             return stdout_closed()
         return report(exc, debug="--debug" in argv)
     finally:

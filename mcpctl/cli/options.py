@@ -50,8 +50,20 @@ ConnectTimeoutOpt = Annotated[
     float | None, typer.Option("--connect-timeout", help="Seconds to start and connect to a server.", min=0.0)
 ]
 RetriesOpt = Annotated[int | None, typer.Option("--retries", help="Retries of connection failures.", min=0)]
+MaxResponseSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-response-size",
+        metavar="SIZE",
+        help="Largest answer accepted from a server: bytes, or with a K, M or G suffix (default: 64M).",
+    ),
+]
 ProtocolOpt = Annotated[
-    str, typer.Option("--protocol", help="Protocol era: auto (probe, then fall back), legacy, 2026-07-28.")
+    str | None,
+    typer.Option(
+        "--protocol",
+        help="Protocol era: auto (probe, then fall back), legacy, 2026-07-28 (default: the profile's, else auto).",
+    ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show server stderr and connection details.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Silence notes; keep errors.")]
@@ -65,6 +77,10 @@ ElicitOpt = Annotated[
 ]
 NoValidateOpt = Annotated[
     bool, typer.Option("--no-validate", help="Send the arguments without checking them against the inputSchema.")
+]
+StrictArgsOpt = Annotated[
+    bool,
+    typer.Option("--strict-args", help="An argument the tool does not declare is an error (exit 2), not a warning."),
 ]
 TraceOpt = Annotated[
     Path | None,
@@ -84,7 +100,8 @@ SERVER_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("timeout", TimeoutOpt, None),
     ("connect_timeout", ConnectTimeoutOpt, None),
     ("retries", RetriesOpt, None),
-    ("protocol", ProtocolOpt, "auto"),
+    ("max_response_size", MaxResponseSizeOpt, None),
+    ("protocol", ProtocolOpt, None),
     ("verbose", VerboseOpt, False),
     ("quiet", QuietOpt, False),
     ("debug", DebugOpt, False),

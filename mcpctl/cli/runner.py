@@ -18,11 +18,13 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from mcpctl.core.errors import Interrupted, McpctlError, Terminated, UsageError
+from mcpctl.core.errors import Interrupted, McpctlError, OutputError, StdoutClosed, Terminated, UsageError
 from mcpctl.core.secrets import redact
+from mcpctl.output.sanitize import visible
 from mcpctl.output.streams import Streams
 from mcpctl.output.writer import Output
 from mcpctl.sessions.classify import classify, leaves
+from mcpctl.sessions.session import abandon_requests
 from mcpctl.sessions.stdio import sweep_all
 
 Work = Callable[[], Awaitable[int | None]]
@@ -47,7 +49,7 @@ def execute(work: Work, output: Output, *, debug: bool = False) -> int:
     except BaseException as exc:  # the one boundary: everything becomes an exit code
         if isinstance(exc, SystemExit):
             raise
-        if any(isinstance(x, BrokenPipeError) for x in leaves(exc)):
+        if closed_stdout(exc):
             return stdout_closed()
         return report(exc, output, debug=debug)
     finally:
@@ -60,9 +62,13 @@ def report(exc: BaseException, output: Output | None = None, *, debug: bool = Fa
     output = output or (reporting[0] if reporting is not None else _default_output())
     debug = debug or (reporting is not None and reporting[1])
     error = as_error(exc)
+    if isinstance(error, StdoutClosed):
+        return stdout_closed()
     if debug and error is not exc:
-        output.streams.err.write(redact("".join(traceback.format_exception(exc))))
+        output.streams.err.write(visible(redact("".join(traceback.format_exception(exc)))))
     output.error(error)
+    if isinstance(error, OutputError):
+        _discard_stdout()  # what is still buffered cannot be written either: no second complaint at exit
     return error.exit_code
 
 
@@ -84,14 +90,39 @@ def as_error(exc: BaseException) -> McpctlError:
     return classify(exc)
 
 
+def closed_stdout(exc: BaseException) -> bool:
+    """Whether ``exc`` is (or holds) stdout's reader having left."""
+    return any(isinstance(x, (BrokenPipeError, StdoutClosed)) for x in leaves(exc))
+
+
 def stdout_closed() -> int:
     """``mcpctl … | head``: stop quietly, with the status of a program killed by SIGPIPE (141)."""
+    _discard_stdout()
+    return 128 + signal.SIGPIPE
+
+
+def flush_stdout(code: int) -> int:
+    """The exit status once what is still buffered for stdout is written: 141 when the reader left,
+    an ``OutputError`` (1) when it cannot be written, rather than Python's complaint at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return stdout_closed()
+    except OSError as exc:
+        if code != 0:
+            _discard_stdout()
+            return code
+        return report(OutputError(f"could not write the results to stdout: {exc.strerror or exc}"))
+    return code
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush has nowhere to fail."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    return 128 + signal.SIGPIPE
 
 
 def _default_output() -> Output:
@@ -123,6 +154,7 @@ async def _with_signals(work: Work) -> int | None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for signum in signals:
                 received.append(signum)
+                await abandon_requests()  # requests in flight tell their servers first, while transports still run
                 scope.cancel()
                 return
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpctl.cli.context import Context
-from mcpctl.cli.options import NoValidateOpt, server_command
+from mcpctl.cli.options import NoValidateOpt, StrictArgsOpt, server_command
 
 if TYPE_CHECKING:
     from mcpctl.ops.batch.file import BatchLine
@@ -31,6 +31,7 @@ def batch(
         bool, typer.Option("--retry-unsafe", help="Retry calls even if the tool is not read-only/idempotent.")
     ] = False,
     no_validate: NoValidateOpt = False,
+    strict_args: StrictArgsOpt = False,
 ) -> None:
     """Run a file of calls; one NDJSON line a call: {id, server, tool, ok, result|error, attempts, duration_ms}.
 
@@ -68,7 +69,9 @@ def batch(
             timeout=ctx.overrides.tool_timeout_sec,
         )
         async with session_pool(ctx.session) as pool:
-            tools = await validate_lines(lines, resolve, pool, check_arguments=not no_validate)
+            tools = await validate_lines(
+                lines, resolve, pool, check_arguments=not no_validate, strict_args=strict_args, warn=ctx.output.warn
+            )
             try:
                 summary = await run_lines(lines, resolve, pool, tools, options, emit)
             finally:

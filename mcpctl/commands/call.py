@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from mcpctl.cli.context import Context
-from mcpctl.cli.options import NoValidateOpt, server_command
+from mcpctl.cli.options import NoValidateOpt, StrictArgsOpt, server_command
 
 
 @server_command(elicit=True)
@@ -36,6 +36,7 @@ def call(
         bool, typer.Option("--retry-unsafe", help="Retry the call even if the tool is not read-only/idempotent.")
     ] = False,
     no_validate: NoValidateOpt = False,
+    strict_args: StrictArgsOpt = False,
 ) -> None:
     """Call a tool and print its result; exit 1 when the tool reports isError.
 
@@ -72,6 +73,8 @@ def call(
             dry_run=dry_run,
             retry_unsafe=retry_unsafe,
             validate=not no_validate,
+            strict_args=strict_args,
+            warn=ctx.output.warn,
         )
         targets = ctx.targets([ref.server] if ref.server else [])
         chosen = await choose_target(ref, targets, ctx.session)

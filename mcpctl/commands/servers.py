@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from mcpctl.cli.context import Context, make_context
 from mcpctl.cli.options import EnvOpt, HeaderOpt, OutputOpt, ProfileOpt, QuietOpt, TransportOpt, server_command
@@ -17,7 +18,30 @@ from mcpctl.sessions.targets import parse_env, parse_header
 app = typer.Typer(help="Manage the servers in the profile and inspect them.", no_args_is_help=True)
 
 
-@app.command("add")
+class _CommandAfterDashes(TyperCommand):
+    """``servers add NAME -- COMMAND ARGS…``: a word before ``--`` other than NAME is a mistake, not the command.
+
+    click hands every positional word after NAME to ``command``, whether it came before ``--``
+    or after; only the words after ``--`` (counted here, before click parses) are the command.
+    So ``servers add bad name -- cmd`` is exit 2, not a server ``bad`` running ``name cmd``.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: typer's vendored click.Context
+        after = len(args) - args.index("--") - 1 if "--" in args else 0
+        rest = super().parse_args(ctx, args)
+        given = ctx.params.get("command") or []
+        stray = given[: len(given) - after]
+        if stray and not ctx.resilient_parsing:
+            name = ctx.params.get("name")
+            raise UsageError(
+                f"unexpected {' '.join(repr(w) for w in stray)} after the server name '{name}'",
+                hint="a NAME is one word ([A-Za-z0-9_-]+), and the command goes after --: "
+                "mcpctl servers add NAME -- COMMAND ARGS…",
+            )
+        return rest
+
+
+@app.command("add", cls=_CommandAfterDashes)
 def add(
     name: Annotated[str, typer.Argument(help="Server name ([A-Za-z0-9_-]+).")],
     command: Annotated[
@@ -172,7 +196,15 @@ def remove(
     Example: mcpctl servers remove demo
     """
     ctx = make_context(output=output, profile=profile, quiet=quiet)
-    path = ctx.profile().path
+    prof = ctx.profile()
+    if name not in prof.servers:
+        known = ", ".join(sorted(prof.servers))
+        raise UsageError(
+            f"no server '{name}' in {prof.path}",
+            hint=f"known servers: {known}" if known else "the profile has no servers; see: mcpctl servers list",
+            server=name,
+        )
+    path = prof.path
     remove_server(path, name)
     ctx.output.result(
         {"server": name, "profile": str(path), "action": "removed"}, lambda: f"removed server '{name}' from {path}\n"

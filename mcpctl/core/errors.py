@@ -19,12 +19,18 @@ __all__ = [
     "Interrupted",
     "InvalidResultError",
     "McpctlError",
+    "OutputError",
     "ProfileError",
     "ProtocolError",
+    "ResponseTooLarge",
+    "SessionExpired",
+    "StdoutClosed",
     "Terminated",
+    "Timeout",
     "TimeoutExpired",
     "ToolFailed",
     "UnknownTool",
+    "UnsupportedRevision",
     "UsageError",
 ]
 
@@ -75,10 +81,35 @@ class McpctlError(Exception):
 
 
 class ToolFailed(McpctlError):
-    """The work ran but failed (``isError: true``, a failed batch line, an unhealthy server)."""
+    """The work ran but failed (``isError: true``, a failed batch line, an unhealthy server).
+
+    Raised by the Python API for a result with ``isError: true``; ``result`` is that result.
+    """
 
     exit_code = 1
     type = "tool_error"
+
+    def __init__(self, message: str, *, result: Any = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.result = result
+
+
+class OutputError(McpctlError):
+    """The results could not be written (stdout on a full disk, a closed file): never a connection failure."""
+
+    exit_code = 1
+    type = "output"
+
+    def with_server(self, server: str | None) -> McpctlError:
+        """Stdout is ours, not a server's: raised inside a session, the error still names none."""
+        return self
+
+
+class StdoutClosed(OutputError):
+    """The reader of stdout went away (``mcpctl … | head``): stop quietly with 141, as SIGPIPE would."""
+
+    exit_code = 141
+    type = "stdout_closed"
 
 
 class UsageError(McpctlError):
@@ -117,6 +148,12 @@ class ConnectionClosedError(ConnectError):
     """The server went away: its process exited or the connection dropped."""
 
     type = "connection_closed"
+
+
+class SessionExpired(ConnectionClosedError):
+    """The HTTP server no longer knows our session (it restarted or expired it): a new session may do."""
+
+    type = "session_expired"
 
 
 class CircuitOpenError(ConnectError):
@@ -176,11 +213,27 @@ class InvalidResultError(ProtocolError):
     type = "invalid_result"
 
 
+class ResponseTooLarge(ProtocolError):
+    """The server's answer went past the response size limit (``--max-response-size``)."""
+
+    type = "response_too_large"
+
+
+class UnsupportedRevision(ProtocolError):
+    """The server does not speak the protocol revision ``--protocol`` pinned."""
+
+    type = "unsupported_revision"
+
+
 class AuthError(McpctlError):
     """Authentication required or refused (HTTP 401/403, OAuth failure)."""
 
     exit_code = 6
     type = "auth"
+
+
+#: The Python API's name for a passed deadline.
+Timeout = TimeoutExpired
 
 
 class Interrupted(McpctlError):

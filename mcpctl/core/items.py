@@ -188,9 +188,16 @@ def escape_key(key: str) -> str:
 
 
 def string_arguments(items: Sequence[str]) -> dict[str, str]:
-    """``key=value`` / ``key=@file`` items as strings (prompt and template arguments are strings)."""
+    """``key=value`` / ``key=@file`` items as strings (prompt and template arguments are strings), each key once."""
     values: dict[str, str] = {}
+    tokens: dict[str, str] = {}
     for token in items:
         item = parse_item(token)
+        if item.key in tokens:
+            raise ArgumentError(
+                f"{token!r}: argument {item.key!r} is given more than once (first as {tokens[item.key]!r})",
+                hint="give each argument once",
+            )
+        tokens[item.key] = token
         values[item.key] = item.value if isinstance(item.value, str) else dump_json(item.value)
     return values

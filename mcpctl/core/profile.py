@@ -24,9 +24,12 @@ from typing import Any
 
 from mcpctl.core.errors import ProfileError, UsageError
 from mcpctl.core.files import ParseError, atomic_write, load_toml
+from mcpctl.core.sizes import parse_size
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TRANSPORTS = ("stdio", "streamable-http", "sse")
+#: Protocol eras: ``auto`` (probe with ``server/discover``, fall back to ``initialize``), ``legacy``, a revision.
+PROTOCOLS = ("auto", "legacy", "2026-07-28")
 _TRANSPORT_ALIASES = {
     "http": "streamable-http",
     "streamable_http": "streamable-http",
@@ -40,11 +43,15 @@ _BOOL = ((bool,), "true or false")
 _STR = ((str,), "a string")
 _STR_LIST = ((list,), "an array of strings")
 _STR_MAP = ((dict,), "a table of strings")
+_SIZE = ((int, str), 'a size in bytes (e.g. 67108864 or "64M")')
 
 DEFAULT_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "startup_timeout_sec": _NUMBER,
     "tool_timeout_sec": _NUMBER,
     "retries": _INT,
+    "strict_args": _BOOL,
+    "protocol": _STR,
+    "max_response_size": _SIZE,
 }
 SERVER_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     **DEFAULT_KEYS,
@@ -67,11 +74,16 @@ SERVER_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 
 @dataclass(frozen=True)
 class Settings:
-    """Timeouts and retries; ``None`` means "not set here"."""
+    """Timeouts, retries and the protocol era; ``None`` means "not set here"."""
 
     startup_timeout_sec: float | None = None
     tool_timeout_sec: float | None = None
     retries: int | None = None
+    protocol: str | None = None
+    #: The largest answer accepted from a server, in bytes.
+    max_response_size: int | None = None
+    #: Whether an argument the tool does not declare is an error (exit 2) rather than a warning.
+    strict_args: bool | None = None
 
     def over(self, base: Settings) -> Settings:
         """These settings with unset keys taken from ``base``."""
@@ -79,6 +91,9 @@ class Settings:
             startup_timeout_sec=_first(self.startup_timeout_sec, base.startup_timeout_sec),
             tool_timeout_sec=_first(self.tool_timeout_sec, base.tool_timeout_sec),
             retries=_first(self.retries, base.retries),
+            strict_args=_first(self.strict_args, base.strict_args),
+            protocol=_first(self.protocol, base.protocol),
+            max_response_size=_first(self.max_response_size, base.max_response_size),
         )
 
 
@@ -228,11 +243,24 @@ def _parse_settings(
     for key in ("startup_timeout_sec", "tool_timeout_sec", "retries"):
         if key in body and not body[key] >= 0:  # NaN too
             raise ProfileError(f"{path}: {where}.{key}: expected a value >= 0, got {body[key]}")
+    protocol = body.get("protocol")
+    if protocol is not None and protocol not in PROTOCOLS:
+        raise ProfileError(f"{path}: {where}.protocol: expected one of {', '.join(PROTOCOLS)}, got '{protocol}'")
     return Settings(
         startup_timeout_sec=_opt_float(body.get("startup_timeout_sec")),
         tool_timeout_sec=_opt_float(body.get("tool_timeout_sec")),
         retries=body.get("retries"),
+        strict_args=body.get("strict_args"),
+        protocol=protocol,
+        max_response_size=_opt_size(body.get("max_response_size"), f"{path}: {where}.max_response_size"),
     )
+
+
+def _opt_size(value: int | str | None, where: str) -> int | None:
+    try:
+        return None if value is None else parse_size(value)
+    except ValueError as exc:
+        raise ProfileError(f"{where}: {exc}") from None
 
 
 def _opt_float(value: Any) -> float | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 MASK = "***"
 _SECRET_NAME_RE = re.compile(r"token|secret|passw(or)?d|passwd|key|auth|credential|cookie|session", re.IGNORECASE)
@@ -18,6 +19,53 @@ def is_secret_name(name: str) -> bool:
 def mask_mapping(values: Mapping[str, str]) -> dict[str, str]:
     """A copy whose secret-named values read ``***``."""
     return {k: (MASK if is_secret_name(k) else v) for k, v in values.items()}
+
+
+def mask_arguments(value: Any) -> Any:
+    """A copy of tool or prompt arguments in which every value under a secret-looking key reads ``***``.
+
+    At any depth (``{"db": {"password": …}}``); ``null`` and booleans hide nothing and stay. For what is
+    shown or recorded (dry run, trace, history); what is sent is never masked.
+    """
+    if isinstance(value, Mapping):
+        return {k: MASK if _hidden(k, v) else mask_arguments(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_arguments(v) for v in value]
+    return value
+
+
+def argument_secrets(value: Any) -> list[str]:
+    """The texts that ``mask_arguments`` hides (strings and numbers), for the redactor to mask in any message."""
+    if isinstance(value, Mapping):
+        return [s for k, v in value.items() for s in (_leaves(v) if _hidden(k, v) else argument_secrets(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in argument_secrets(v)]
+    return []
+
+
+def item_secrets(tokens: Sequence[str]) -> list[str]:
+    """The inline values of ``key=value`` / ``key:=json`` items whose key looks secret, as typed.
+
+    Registered before parsing, so that an error quoting the item cannot show them.
+    """
+    found = []
+    for token in tokens:
+        key, sep, value = token.partition("=")
+        if sep and is_secret_name(key.removesuffix(":")) and not value.startswith("@"):
+            found.append(value)
+    return found
+
+
+def _hidden(key: object, value: Any) -> bool:
+    return isinstance(key, str) and is_secret_name(key) and value is not None and not isinstance(value, bool)
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _leaves(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _leaves(v)]
+    return [] if value is None or isinstance(value, bool) else [str(value)]
 
 
 class Redactor:

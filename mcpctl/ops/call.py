@@ -6,16 +6,16 @@ import base64
 import json
 import mimetypes
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcpctl.core.errors import McpctlError, ToolFailed, UsageError
+from mcpctl.core.errors import ArgumentError, McpctlError, ToolFailed, UsageError
 from mcpctl.core.retry import Attempts, RetryPolicy, may_resend, repeat_is_safe, retrying
 from mcpctl.core.schema.coerce import build_arguments
-from mcpctl.core.schema.validate import validate
-from mcpctl.core.secrets import redact
+from mcpctl.core.schema.validate import undeclared_arguments, validate
+from mcpctl.core.secrets import argument_secrets, item_secrets, mask_arguments, redact
 from mcpctl.core.wire import dump_json
 from mcpctl.ops.fanout import first_answer
 from mcpctl.ops.registry import ToolRef, find_tool
@@ -38,6 +38,10 @@ class CallRequest:
     dry_run: bool = False
     retry_unsafe: bool = False
     validate: bool = True
+    #: An argument the tool does not declare is an error (exit 2, nothing sent), not a warning.
+    strict_args: bool = False
+    #: Where warnings go (an argument the tool does not declare), before anything is sent; None: dropped.
+    warn: Callable[[str], None] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -81,6 +85,7 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
     connected = False
     may_repeat = request.retry_unsafe
     counter = Attempts()
+    warned: set[str] = set()
 
     async def once() -> CallOutcome:
         nonlocal sent, connected, may_repeat
@@ -90,6 +95,10 @@ async def run_call(request: CallRequest, target: Target, options: SessionOptions
             tool = find_tool(await session.list_tools(), request.ref, target)
             may_repeat = request.retry_unsafe or repeat_is_safe(tool)
             arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
+            for warning in check_undeclared(tool, arguments, request, target):
+                if request.warn is not None and warning not in warned:
+                    warned.add(warning)
+                    request.warn(warning)
             outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments)
             if request.dry_run:
                 outcome.request = dry_run_request(tool.name, arguments)
@@ -124,15 +133,33 @@ async def run_with_fallback(request: CallRequest, targets: Sequence[Target], opt
 def prepare_arguments(tool: Tool, request: CallRequest, server: str | None = None) -> dict[str, Any]:
     """Items over ``--args``, coerced by the inputSchema and validated against it."""
     schema = tool.input_schema or None
+    redact.add(item_secrets(request.items))  # no error line may quote a password=… item
     arguments = build_arguments(list(request.items), schema, request.base)
+    redact.add(argument_secrets(arguments))
     if request.validate:
         validate(arguments, schema, target=f"{server}.{tool.name}" if server else tool.name)
     return arguments
 
 
+def check_undeclared(tool: Tool, arguments: dict[str, Any], request: CallRequest, target: Target) -> list[str]:
+    """Warnings for arguments the tool does not declare (a misspelt key is otherwise sent and ignored).
+
+    Under ``--strict-args`` (or ``strict_args`` in the profile) the first one is an ArgumentError instead.
+    """
+    if not request.validate:
+        return []
+    where = f"{target.name}.{tool.name}" if target.config is not None else tool.name
+    found = undeclared_arguments(arguments, tool.input_schema or None, where)
+    if found and (request.strict_args or target.settings.strict_args):
+        hint = "fix or drop it; without --strict-args (or profile key strict_args) it would be sent with a warning"
+        raise ArgumentError(found[0], hint=hint, details=found, server=target.name)
+    return found
+
+
 def dry_run_request(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     """The JSON-RPC request ``call`` would send, secrets masked."""
-    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    params = {"name": tool, "arguments": mask_arguments(arguments)}
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
     masked: dict[str, Any] = json.loads(redact(dump_json(request)))
     return masked
 

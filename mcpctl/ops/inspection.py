@@ -7,14 +7,14 @@ from typing import Any
 from mcpctl.core.errors import ProtocolError
 from mcpctl.core.wire import wire
 from mcpctl.sessions.options import SessionOptions
-from mcpctl.sessions.session import Session, open_session
+from mcpctl.sessions.session import Session, open_session, protocol_mode
 from mcpctl.sessions.targets import Target
 
 
 async def inspect_server(target: Target, options: SessionOptions) -> dict[str, Any]:
     """serverInfo, negotiated protocol version, capabilities, instructions and counts."""
     async with open_session(target, options) as session:
-        if options.protocol not in ("auto", "legacy"):
+        if protocol_mode(target, options) not in ("auto", "legacy"):
             await _discover(session)
         caps = session.client.server_capabilities
         counts = {

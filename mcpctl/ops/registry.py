@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mcpctl.core.errors import McpctlError, ProtocolError, UnknownTool, UsageError
+import anyio
+
+from mcpctl.core.errors import McpctlError, ProtocolError, TimeoutExpired, UnknownTool, UsageError
 from mcpctl.core.profile import Profile
 from mcpctl.ops.fanout import gather
 from mcpctl.sessions.options import SessionOptions
@@ -32,19 +34,35 @@ class ToolRef:
 
 
 def parse_tool_ref(text: str, profile: Profile | None, adhoc: bool) -> ToolRef:
-    """``SERVER.TOOL`` (SERVER a profile name), or a bare ``TOOL`` (always bare with --url/--stdio)."""
+    """``SERVER.TOOL`` (SERVER a profile name), or a bare ``TOOL`` (always bare with --url/--stdio).
+
+    With a profile, what comes before the first dot is always a server: an unknown one is exit 2 at
+    once, before any server is started (a bare lookup would start them all). A tool whose own name has
+    a dot (``a.b``) is therefore named with its server, ``SERVER.a.b`` (server names have no dots).
+    """
     if not text:
         raise UsageError("name a tool: SERVER.TOOL, or TOOL")
-    if adhoc:
+    if adhoc or profile is None:
         return ToolRef(None, text)
     server, dot, tool = text.partition(".")
-    if dot and profile is not None and server in profile.servers:
+    if not dot:
+        return ToolRef(None, text)
+    if server in profile.servers:
         if not tool:
             raise UsageError(f"'{text}': no tool name after the dot", hint="write SERVER.TOOL")
         return ToolRef(server, tool)
-    if dot and profile is not None and server and not profile.servers:
-        raise UsageError(f"unknown server '{server}' in '{text}': the profile has no servers")
-    return ToolRef(None, text)
+    raise _unknown_server(server, text, profile)
+
+
+def _unknown_server(server: str, text: str, profile: Profile) -> UsageError:
+    dotted = f"a name with a dot is SERVER.TOOL: a tool named '{text}' is called as SERVER.{text}"
+    if not profile.servers:
+        return UsageError(f"unknown server '{server}' in '{text}': the profile has no servers", hint=dotted)
+    known = sorted(profile.servers)
+    close = difflib.get_close_matches(server, known, n=1, cutoff=0.6)
+    guess = f"did you mean {close[0]}? " if close else ""
+    what = f"unknown server '{server}' in '{text}'" if server else f"no server name before the dot in '{text}'"
+    return UsageError(what, hint=f"{guess}known servers: {', '.join(known)}; {dotted}")
 
 
 Lister = Callable[[Session], Awaitable[list[Any]]]
@@ -110,10 +128,7 @@ async def list_across(
 async def list_tools(targets: Sequence[Target], options: SessionOptions) -> list[Listed]:
     """Every enabled tool of every target, listed concurrently."""
 
-    async def tools_of(session: Session) -> list[Any]:
-        return list(await session.list_tools())
-
-    return await list_across(targets, options, tools_of)
+    return await list_across(targets, options, _tools_of)
 
 
 def find_tool(tools: Sequence[Tool], ref: ToolRef, target: Target) -> Tool:
@@ -139,13 +154,18 @@ def pick_bare(ref: ToolRef, listed: Sequence[Listed], kind: str = "tool") -> Tar
     if owners:
         candidates = ", ".join(f"{t.name}.{ref.tool}" for t in owners)
         raise UsageError(f"{kind} '{ref.tool}' is ambiguous: {candidates}", hint=f"name it as SERVER.{kind.upper()}")
-    failed = [e.error for e in listed if e.error is not None]
+    failed = [e for e in listed if e.error is not None]
     everything = [f"{e.target.name}.{t.name}" for e in listed for t in e.items]
-    details = [f"{e.server}: {e.message}" for e in failed]
-    if failed and not everything:
-        raise failed[0]
+    unasked = ", ".join(e.target.name for e in failed)
+    details = [f"{e.target.name}: {e.error.message}" for e in failed if e.error is not None]
+    first = failed[0].error if failed else None
+    if first is not None and len(failed) == len(listed):  # nobody could be asked: that failure's exit code
+        first.message = f"could not look up {kind} '{ref.tool}': no server could be asked ({unasked})"
+        first.server, first.details = None, details
+        first.hint = f"name its server (SERVER.{ref.tool}), or see which servers answer: mcpctl ping"
+        raise first
     raise UnknownTool(
-        f"unknown {kind} '{ref.tool}'" + (" (some servers could not be reached)" if failed else ""),
+        f"unknown {kind} '{ref.tool}'" + (f"; could not ask {unasked}" if failed else ""),
         hint=_suggest(ref.tool, everything, None, kind),
         details=details,
     )
@@ -158,13 +178,35 @@ async def choose_target(
     lister: Callable[[Session], Awaitable[list[Any]]] | None = None,
     kind: str = "tool",
 ) -> Target:
-    """The server to use: the named one, the only one, or the one whose list (tools by default) has the bare name."""
+    """The server to use: the named one, the only one, or the one whose list (tools by default) has the bare name.
+
+    A bare-name lookup asks each server once, without retries, within its connect deadline (for connecting,
+    then for listing): a server that is down costs no more than that, and the error names it.
+    """
     if ref.server is not None:
         return next(t for t in targets if t.name == ref.server)
     if len(targets) == 1:
         return targets[0]
-    listed = await (list_tools(targets, options) if lister is None else list_across(targets, options, lister))
-    return pick_bare(ref, listed, kind)
+    once = [replace(t, settings=replace(t.settings, retries=0)) for t in targets]
+    listed = await list_across(once, options, _within_connect_deadline(lister or _tools_of))
+    chosen = pick_bare(ref, listed, kind)
+    return next(t for t in targets if t.name == chosen.name)
+
+
+async def _tools_of(session: Session) -> list[Any]:
+    return list(await session.list_tools())
+
+
+def _within_connect_deadline(lister: Lister) -> Lister:
+    async def bounded(session: Session) -> list[Any]:
+        limit = session.target.startup_timeout
+        try:
+            with anyio.fail_after(limit):
+                return await lister(session)
+        except TimeoutError:
+            raise TimeoutExpired(f"no list within {limit:g}s (its connect deadline)", server=session.name) from None
+
+    return bounded
 
 
 def _suggest(name: str, candidates: list[str], server: str | None, kind: str = "tool") -> str:

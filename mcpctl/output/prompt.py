@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcpctl.output.sanitize import cell, visible
 from mcpctl.output.streams import Streams
 
 
@@ -13,13 +14,14 @@ def ask_form(streams: Streams, server: str, message: str, schema: dict[str, Any]
     from mcpctl.core.items import parse_item
     from mcpctl.core.schema.coerce import coerce_item
 
-    streams.err.write(f"{server} asks: {message}\n")
+    streams.err.write(f"{cell(server)} asks: {visible(message)}\n")  # the server's words: shown, never obeyed
     content: dict[str, Any] = {}
     required = set(schema.get("required", []))
     for name, spec in schema.get("properties", {}).items():
-        label = spec.get("title") or name
+        label = cell(str(spec.get("title") or name))
         default = spec.get("default")
-        hint = f" [{default}]" if default is not None else (" (required)" if name in required else " (optional)")
+        shown = cell(str(default))
+        hint = f" [{shown}]" if default is not None else (" (required)" if name in required else " (optional)")
         while True:
             streams.err.write(f"  {label}{hint}: ")
             streams.err.flush()
@@ -37,5 +39,5 @@ def ask_form(streams: Streams, server: str, message: str, schema: dict[str, Any]
                 content[name] = coerce_item(parse_item(f"{name}={text}"), {"properties": {name: spec}})
                 break
             except ArgumentError as error:
-                streams.err.write(f"  {error.message}\n")
+                streams.err.write(f"  {visible(error.message)}\n")
     return content

@@ -1,7 +1,9 @@
 """Plain-text renderings for humans: call results, resource contents, prompt messages, server and tool views.
 
 Each takes the wire data (what ``-o json`` prints) and returns text; the JSON form is
-never derived from these. Server configuration views mask secrets.
+never derived from these. Server configuration views mask secrets. What a server says about
+itself (names, descriptions, serverInfo, instructions, schemas) goes through ``output.sanitize``
+here; contents (a tool's or a prompt's answer) are left to ``Output.result``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from mcpctl.core.profile import ServerConfig
 from mcpctl.core.secrets import MASK, is_secret_name, mask_args, mask_mapping, mask_url
 from mcpctl.core.wire import dump_json
+from mcpctl.output.sanitize import cell, json_safe, visible
 
 
 def render_result(result: dict[str, Any]) -> str:
@@ -69,10 +72,10 @@ def render_messages(result: Mapping[str, Any]) -> str:
     """Prompt messages, readably: ``role:`` then the content."""
     lines = []
     if result.get("description"):
-        lines.append(f"# {result['description']}\n")
+        lines.append(f"# {visible(str(result['description']))}\n")
     for message in result.get("messages", []):
         body = render_result({"content": [message.get("content", {})]})
-        lines.append(f"{message.get('role', '?')}:\n" + "".join(f"  {line}\n" for line in body.splitlines()))
+        lines.append(f"{cell(str(message.get('role', '?')))}:\n" + "".join(f"  {line}\n" for line in body.splitlines()))
     return "\n".join(lines)
 
 
@@ -116,56 +119,73 @@ def render_config(view: dict[str, Any]) -> str:
             continue
         if isinstance(value, dict):
             lines.append(f"{key}:")
-            lines += [f"  {k}: {v}" for k, v in value.items()]
+            lines += [f"  {k}: {_spelt(v)}" for k, v in value.items()]
         elif isinstance(value, list):
-            lines.append(f"{key}: {' '.join(value) if key == 'args' else ', '.join(map(str, value))}")
+            lines.append(f"{key}: {' '.join(value) if key == 'args' else ', '.join(map(_spelt, value))}")
         else:
-            lines.append(f"{key}: {value}")
+            lines.append(f"{key}: {_spelt(value)}")
     return "\n".join(lines) + "\n"
+
+
+def _spelt(value: Any) -> str:
+    """A scalar as the profile (TOML) and JSON spell it: ``true``, ``false``, ``null``; text as it is."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return str(value)
 
 
 def render_inspect(info: dict[str, Any]) -> str:
     """The human view of ``servers inspect``."""
     server_info = info.get("serverInfo") or {}
-    name = server_info.get("name", "?")
-    version = server_info.get("version", "?")
+    name = cell(str(server_info.get("name", "?")))
+    version = cell(str(server_info.get("version", "?")))
+    title = f" ({cell(str(server_info['title']))})" if server_info.get("title") else ""
     lines = [
-        f"server:     {info['server']}",
-        f"serverInfo: {name} {version}" + (f" ({server_info['title']})" if server_info.get("title") else ""),
-        f"protocol:   {info['protocolVersion']}",
-        f"transport:  {info['transport']}  {info['target']}",
+        f"server:     {cell(info['server'])}",
+        f"serverInfo: {name} {version}{title}",
+        f"protocol:   {cell(str(info['protocolVersion']))}",
+        f"transport:  {info['transport']}  {cell(info['target'])}",
         f"connected:  {info['connect_ms']:.0f} ms",
     ]
     caps = info.get("capabilities") or {}
-    offered = [k for k, v in caps.items() if v is not None and k != "experimental"]
+    offered = [cell(k) for k, v in caps.items() if v is not None and k != "experimental"]
     lines.append(f"capabilities: {', '.join(offered) if offered else 'none'}")
     counts = info["counts"]
     shown = [f"{k}={v}" for k, v in counts.items() if v is not None]
     lines.append(f"counts:     {' '.join(shown) if shown else 'none'}")
     if info.get("instructions"):
         lines.append("instructions:")
-        lines += [f"  {line}" for line in str(info["instructions"]).splitlines()]
+        lines += [f"  {cell(line)}" for line in str(info["instructions"]).splitlines()]
     return "\n".join(lines) + "\n"
 
 
 def render_tool(server: str, tool: dict[str, Any], summary: list[tuple[str, str, bool, str]]) -> str:
     """The human view of ``tools show``: description, arguments, schemas, annotations."""
-    lines = [f"{server}.{tool['name']}" + (f" — {tool['title']}" if tool.get("title") else "")]
+    lines = [f"{cell(server)}.{cell(tool['name'])}" + (f" — {cell(str(tool['title']))}" if tool.get("title") else "")]
     if tool.get("description"):
-        lines += ["", *tool["description"].strip().splitlines()]
+        lines += ["", *(cell(line) for line in str(tool["description"]).strip().splitlines())]
     lines += ["", "arguments:"]
     if summary:
         for arg, type_text, required, description in summary:
             flag = " (required)" if required else ""
-            lines.append(f"  {arg}: {type_text}{flag}" + (f" — {description}" if description else ""))
+            about = f" — {cell(description)}" if description else ""
+            lines.append(f"  {cell(arg)}: {cell(type_text)}{flag}{about}")
     else:
         lines.append("  (none)")
-    lines += ["", "inputSchema:", _indent(json.dumps(tool.get("inputSchema", {}), indent=2, ensure_ascii=False))]
+    lines += [
+        "",
+        "inputSchema:",
+        _indent(json_safe(json.dumps(tool.get("inputSchema", {}), indent=2, ensure_ascii=False))),
+    ]
     if tool.get("outputSchema"):
-        lines += ["", "outputSchema:", _indent(json.dumps(tool["outputSchema"], indent=2, ensure_ascii=False))]
+        lines += [
+            "",
+            "outputSchema:",
+            _indent(json_safe(json.dumps(tool["outputSchema"], indent=2, ensure_ascii=False))),
+        ]
     if tool.get("annotations"):
         lines += ["", "annotations:"]
-        lines += [f"  {k}: {json.dumps(v)}" for k, v in tool["annotations"].items()]
+        lines += [f"  {cell(k)}: {json.dumps(v)}" for k, v in tool["annotations"].items()]
     return "\n".join(lines) + "\n"
 
 

@@ -38,6 +38,30 @@ class Streams:
         return cls(io.StringIO(), io.StringIO(), tty, tty, color, inp=io.StringIO(stdin), in_tty=tty)
 
 
+def write_all(stream: TextIO, text: str) -> None:
+    """Write ``text`` to ``stream`` and flush; on a real file every byte is written, or an ``OSError`` says why.
+
+    ``TextIOWrapper.write`` drops what the kernel did not take of one large write (unbuffered
+    stdout, ``PYTHONUNBUFFERED``, a reader gone mid-write), so a file's bytes go out through
+    ``os.write`` until none is left: a closed reader raises ``BrokenPipeError``, a full disk ``OSError``.
+    """
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # in-memory streams (tests)
+        stream.write(text)
+        stream.flush()
+        return
+    stream.flush()
+    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    while data:
+        try:
+            data = data[os.write(fd, data) :]
+        except BlockingIOError:  # an inherited non-blocking descriptor: wait until it takes more
+            import select
+
+            select.select([], [fd], [])
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()

@@ -3,20 +3,27 @@
 Commands hand it data plus, for humans, a text renderer or a table; they never
 branch on the format. Box tables and colour appear only on a TTY (and never with
 ``NO_COLOR``); piped tables are tab-separated without a header, like gh's.
-Server-provided text is never read as markup. rich is imported only on a TTY.
+Server-provided text is never read as markup, and its control characters are shown, never
+obeyed (``mcpctl.output.sanitize``): in table cells, error lines, warnings, server stderr and
+logs always; in a result's text only on a terminal (piped, the answer stays byte for byte).
+A failed write of the results is an ``OutputError``; a reader that left (``| head``) is
+``StdoutClosed``, which the boundary turns into a quiet 141. Being our errors, neither is
+mistaken for a connection failure inside a session. rich is imported only on a TTY.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcpctl.core.errors import McpctlError, UsageError
+from mcpctl.core.errors import McpctlError, OutputError, StdoutClosed, UsageError
 from mcpctl.core.secrets import redact
 from mcpctl.core.wire import dump_json
-from mcpctl.output.streams import Streams
+from mcpctl.output.sanitize import cell, json_safe, visible
+from mcpctl.output.streams import Streams, write_all
 
 FORMATS = ("text", "table", "json", "ndjson")
 
@@ -52,13 +59,18 @@ class Output:
     # ---------------------------------------------------------------- results
 
     def result(self, data: Any, text: Callable[[], str] | None = None) -> None:
-        """One result: ``data`` as JSON for machines, ``text()`` (or a JSON dump) for humans."""
+        """One result: ``data`` as JSON for machines, ``text()`` (or a JSON dump) for humans.
+
+        The text may be a server's answer (a tool's text): piped it is written exactly; on a
+        terminal its control characters are shown, not obeyed.
+        """
         if self.format == "json":
             self._write_json(data, indent=2)
         elif self.format == "ndjson":
             self._write_json(data)
         else:
-            self._write(text() if text is not None else dump_json(data, indent=2) + "\n")
+            human = text() if text is not None else dump_json(data, indent=2) + "\n"
+            self._write(visible(human) if self.streams.out_tty else human)
 
     def items(self, items: Sequence[Any], table: Table | Callable[[], Table]) -> None:
         """A list: a JSON array, one NDJSON line each, or a table."""
@@ -75,16 +87,15 @@ class Output:
         self._write_json(data)
 
     def text(self, text: str) -> None:
-        """Plain text for humans on stdout."""
-        self._write(text)
+        """A status line for humans on stdout (control characters shown, never obeyed)."""
+        self._write(visible(text))
 
     def table(self, table: Table) -> None:
         """A box table on a TTY, tab-separated rows without a header otherwise."""
         if self.streams.out_tty:
             self._rich_table(table)
             return
-        for row in table.rows:
-            self._write("\t".join(_cell(c) for c in row) + "\n")
+        self._write("".join("\t".join(cell(c) for c in row) + "\n" for row in table.rows))
 
     def _rich_table(self, table: Table) -> None:
         from rich.console import Console
@@ -96,34 +107,44 @@ class Output:
         )
         rich_table = RichTable(*table.columns, header_style="bold" if self.streams.color else "")
         for row in table.rows:
-            rich_table.add_row(*(Text(c) for c in row))
-        console.print(rich_table)
+            rich_table.add_row(*(Text(cell(c)) for c in row))
+        with console.capture() as captured:  # one write through ``_write``: its errors are ours
+            console.print(rich_table)
+        self._write(captured.get())
 
     def _write_json(self, data: Any, indent: int | None = None) -> None:
-        self._write(dump_json(data, indent=indent) + "\n")
+        self._write(json_safe(dump_json(data, indent=indent)) + "\n")
 
     def _write(self, text: str) -> None:
-        self.streams.out.write(text)
-        self.streams.out.flush()
+        try:
+            write_all(self.streams.out, text)
+        except BrokenPipeError as exc:
+            raise StdoutClosed("stdout was closed by its reader") from exc
+        except OSError as exc:
+            raise OutputError(
+                f"could not write the results to stdout: {exc.strerror or exc}",
+                hint="check where stdout goes (a full disk, a closed file)",
+            ) from exc
 
     # ---------------------------------------------------------------- stderr
 
     def note(self, message: str) -> None:
         """A human note on stderr (silenced by ``-q``)."""
         if not self.quiet:
-            self._err(f"{message}\n")
+            self._err(f"{visible(message)}\n")
 
     def warn(self, message: str) -> None:
         """A warning on stderr (kept even with ``-q``)."""
-        self._err(f"{self._label('warning', 'yellow')}: {redact(message)}\n")
+        self._err(f"{self._label('warning', 'yellow')}: {visible(redact(message))}\n")
 
     def server_stderr(self, server: str, line: str) -> None:
         """One line of a stdio server's stderr, live (``-v``), prefixed with its name."""
-        self._err(f"[{server}] {redact(line)}\n")
+        self._err(f"[{visible(server)}] {visible(redact(line))}\n")
 
     def server_log(self, server: str, level: str, data: Any) -> None:
-        """One log notification of a server (``-v``)."""
-        self._err(f"[{server}] {level}: {redact(str(data))}\n")
+        """One log notification of a server (``-v``): a string as it is, other data as compact JSON."""
+        text = data if isinstance(data, str) else json_safe(dump_json(data))
+        self._err(f"[{visible(server)}] {visible(str(level))}: {visible(redact(text))}\n")
 
     def asker(self) -> Callable[[str, str, dict[str, Any]], dict[str, Any] | None] | None:
         """What answers ``--elicit prompt``: questions at the terminal, or None when stdin is not one."""
@@ -137,12 +158,12 @@ class Output:
     def error(self, error: McpctlError) -> None:
         """The failure: one JSON line under json/ndjson, ``mcpctl: error: …`` + ``hint:`` otherwise."""
         if self.machine:
-            self._err(dump_json(error.to_json()) + "\n")
+            self._err(json_safe(redact(dump_json(error.to_json()))) + "\n")
             return
-        lines = [f"{self._label('error', 'red')}: {redact(error.message)}"]
-        lines += [f"  {redact(d)}" for d in error.details if d != error.message]
+        lines = [f"{self._label('error', 'red')}: {visible(redact(_naming_server(error)))}"]
+        lines += [f"  {visible(redact(d))}" for d in error.details if d != error.message]
         if error.hint:
-            lines.append(f"hint: {redact(error.hint)}")
+            lines.append(f"hint: {visible(redact(error.hint))}")
         self._err("\n".join(lines) + "\n")
 
     def _label(self, word: str, colour: str) -> str:
@@ -156,8 +177,12 @@ class Output:
         self.streams.err.flush()
 
 
-def _cell(value: str) -> str:
-    return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+def _naming_server(error: McpctlError) -> str:
+    """``SERVER: message`` unless the message names its server already (with several servers, which one failed)."""
+    server = error.server
+    if not server or re.search(rf"(?<![\w.-]){re.escape(server)}(?![\w-])", error.message):
+        return error.message
+    return f"{server}: {error.message}"
 
 
 def first_line(text: str | None, limit: int = 80) -> str:

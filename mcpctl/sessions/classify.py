@@ -9,6 +9,8 @@ happened and what to try.
 from __future__ import annotations
 
 import email.utils
+import itertools
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,11 +24,15 @@ from mcpctl.core.errors import (
     InvalidResultError,
     McpctlError,
     ProtocolError,
+    ResponseTooLarge,
+    SessionExpired,
     TimeoutExpired,
 )
 from mcpctl.core.secrets import redact
+from mcpctl.core.sizes import format_size
 
 if TYPE_CHECKING:
+    from mcpctl.sessions.provenance import Received, WireLog
     from mcpctl.sessions.stdio import StdioServer
 
 Phase = Literal["connect", "call"]
@@ -38,6 +44,17 @@ REQUEST_TIMEOUT = -32001
 METHOD_NOT_FOUND = -32601
 INVALID_REQUEST = -32600
 INTERNAL_ERROR = -32603
+PARSE_ERROR = -32700
+#: What the SDK's Streamable HTTP client says in the error responses it makes up itself.
+_SDK_STAND_INS = ("Server returned an error response", "Not Found", "Session terminated")
+_SDK_PARSE_FAILED = ("Failed to parse JSON response: ", "Failed to parse SSE message: ")
+_SDK_STREAM_FAILED = "SSE stream "
+#: How the HTTP client's capped body says it went past the limit (inside the SDK's parse failure).
+BODY_OVER_LIMIT = "the response body went past the limit of "
+_SSE_LIMIT = re.compile(r"exceeded the (\d+) byte limit")
+#: ``data["mcpctl"]`` of the error the stdio transport answers with for a request whose answer it could not read
+#: (``data["method"]``: the request's; ``data["limit"]``: the size limit the answer went past, when that was why).
+UNREADABLE_ANSWER = "unreadable-answer"
 
 
 @dataclass
@@ -47,6 +64,10 @@ class HttpLog:
     last_error: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     statuses: list[int] = field(default_factory=list)
+    #: JSON-RPC request id -> (error status of the POST that carried it, whether it carried a session id).
+    failures: dict[object, tuple[int, bool]] = field(default_factory=dict)
+    #: The body size limit (bytes) a response went past, once one did.
+    too_large: int | None = None
 
     def record(self, status: int, headers: Mapping[str, str]) -> None:
         """Remember a response's status (and the headers of the latest error)."""
@@ -54,6 +75,21 @@ class HttpLog:
         if status >= 400:
             self.last_error = status
             self.headers = {k.lower(): v for k, v in headers.items()}
+
+    def record_failure(self, request_id: object, status: int, session: bool) -> None:
+        """Remember the error status of the POST that carried request ``request_id``."""
+        if isinstance(request_id, int | str):
+            self.failures.pop(request_id, None)
+            self.failures[request_id] = (status, session)
+            while len(self.failures) > 256:
+                del self.failures[next(iter(self.failures))]
+
+    def failure(self, request_id: object) -> tuple[int | None, bool]:
+        """The error status of the POST that carried ``request_id`` and whether it had a session id; (None, False)."""
+        try:
+            return self.failures.get(request_id, (None, False))
+        except TypeError:  # an unhashable id
+            return None, False
 
     def retry_after(self) -> float | None:
         """The latest error's ``Retry-After`` in seconds (seconds or an HTTP date)."""
@@ -89,9 +125,14 @@ def classify(
     http: HttpLog | None = None,
     stdio: StdioServer | None = None,
     url: str | None = None,
+    wire: WireLog | None = None,
 ) -> McpctlError:
-    """One of our errors for ``exc``, with the server named and the stderr tail attached."""
-    error = _classify_leaf(_primary(leaves(exc)), phase=phase, http=http, url=url)
+    """One of our errors for ``exc``, with the server named and the stderr tail attached.
+
+    ``wire`` (what the session received) tells a JSON-RPC error the server sent from the SDK's own
+    signals that share its code; without it, -32000 and -32001 are taken for the SDK's.
+    """
+    error = _classify_leaf(_primary(leaves(exc)), phase=phase, http=http, url=url, wire=wire)
     error.with_server(server)
     if stdio is not None and isinstance(error, (ConnectError, TimeoutExpired)):
         attach_stdio(error, stdio)
@@ -100,7 +141,11 @@ def classify(
 
 
 def _primary(found: list[BaseException]) -> BaseException:
-    """The leaf that best explains a failure: ours first, then SDK, HTTP, OS, timeouts."""
+    """The leaf that best explains a failure: an event past the size limit (it is why the connection closed), ours,
+    then SDK, HTTP, OS, timeouts."""
+    for leaf in found:
+        if type(leaf).__name__ == "SSEError" and _SSE_LIMIT.search(str(leaf)):
+            return leaf
     order: list[type[BaseException]] = [McpctlError]
     try:
         import httpx2
@@ -117,9 +162,14 @@ def _primary(found: list[BaseException]) -> BaseException:
     return found[0]
 
 
-def _classify_leaf(leaf: BaseException, *, phase: Phase, http: HttpLog | None, url: str | None) -> McpctlError:
+def _classify_leaf(
+    leaf: BaseException, *, phase: Phase, http: HttpLog | None, url: str | None, wire: WireLog | None = None
+) -> McpctlError:
     if isinstance(leaf, McpctlError):
         return leaf
+    received = _received(leaf, wire)
+    if received is not None:
+        return _from_received(leaf, received, phase=phase, http=http, url=url)
     if http is not None and http.last_error is not None and _looks_http(leaf):
         return from_http_status(http.last_error, http.headers, url)
     from mcp.shared.exceptions import MCPError
@@ -130,6 +180,11 @@ def _classify_leaf(leaf: BaseException, *, phase: Phase, http: HttpLog | None, u
 
     if isinstance(leaf, httpx2.HTTPStatusError):
         return from_http_status(leaf.response.status_code, dict(leaf.response.headers), url)
+    if isinstance(leaf, httpx2.SSEError) and (limit := _SSE_LIMIT.search(str(leaf))) is not None:
+        # Only the legacy SSE transport lets this escape, and its limit is the SDK's own: no setting changes it.
+        error = _too_large(int(limit.group(1)), None)
+        error.hint = "the MCP SDK's legacy SSE client takes no larger event; ask for less (or use Streamable HTTP)"
+        return error
     if isinstance(leaf, httpx2.TimeoutException):
         return TimeoutExpired(f"HTTP request timed out ({type(leaf).__name__})", hint="raise --timeout")
     if isinstance(leaf, httpx2.HTTPError):
@@ -174,16 +229,103 @@ def _looks_http(leaf: BaseException) -> bool:
     return isinstance(leaf, httpx2.HTTPStatusError)
 
 
-def _from_mcp_error(err: object, phase: Phase) -> McpctlError:
+def _received(leaf: BaseException, wire: WireLog | None) -> Received | None:
+    """How the JSON-RPC error ``leaf`` arrived over the transport; None if it never did (or is no such error)."""
+    from mcp.shared.exceptions import MCPError
+
+    if wire is None or not isinstance(leaf, MCPError):
+        return None
+    return wire.lookup(leaf.code, leaf.message)
+
+
+def _from_received(
+    err: BaseException, received: Received, *, phase: Phase, http: HttpLog | None, url: str | None
+) -> McpctlError:
+    """An error response that arrived over the transport: the server's answer, or one the HTTP client made up."""
+    code: int = getattr(err, "code", 0)
+    message: str = getattr(err, "message", str(err))
+    if received.status is not None:
+        return _from_http_answer(received, message, http, url)
+    if message.startswith(_SDK_STREAM_FAILED):
+        return _stream_failed(message, received.method)
+    if code == PARSE_ERROR and message.startswith(_SDK_PARSE_FAILED):
+        if http is not None and http.too_large is not None and BODY_OVER_LIMIT in message:
+            return _too_large(http.too_large, received.method)
+        return ProtocolError(
+            f"the server's answer to {received.method or 'a request'} could not be parsed: {_parse_detail(message)}",
+            hint="the server is at fault: its answer breaks the protocol; run with -v to see the details",
+        )
+    # A server on the SDK answers the requests in flight so when it shuts down: that answer means what ours does.
+    answered = (code, message) != (CONNECTION_CLOSED, "Connection closed")
+    return _from_mcp_error(err, phase, answered=answered, method=received.method)
+
+
+def _from_http_answer(received: Received, message: str, http: HttpLog | None, url: str | None) -> McpctlError:
+    """An error status for one request: a lost session, or the status (with what the server said, if it said)."""
+    status = received.status or 0
+    where = f" from {url}" if url else ""
+    if status in (400, 404) and received.session:
+        return SessionExpired(
+            f"session expired: the server no longer knows this session (HTTP {status}{where})",
+            hint="the server restarted or expired the session; a new one is opened for the next call, and a call "
+            "is repeated only when that is safe (readOnlyHint/idempotentHint, or --retry-unsafe)",
+        )
+    error = from_http_status(status, http.headers if http is not None else {}, url)
+    if message and message not in _SDK_STAND_INS:
+        error.message = f"{error.message}: {_first_line(message)}"
+    return error
+
+
+def _stream_failed(message: str, method: str | None) -> McpctlError:
+    """The SDK's word for a response event stream that failed or ended before the answer."""
+    limit = _SSE_LIMIT.search(message)
+    if limit is not None:
+        return _too_large(int(limit.group(1)), method)
+    return ConnectionClosedError(
+        f"the server's response stream ended before the answer{_to(method)}: {message}",
+        hint="the server (or a proxy) closed the stream; check that it is still running",
+    )
+
+
+def _too_large(limit: int, method: str | None) -> ResponseTooLarge:
+    return ResponseTooLarge(
+        f"the server's answer{_to(method)} is larger than the limit of {format_size(limit)}",
+        hint="raise --max-response-size (or max_response_size in the profile) if answers this large are expected",
+    )
+
+
+def _to(method: str | None) -> str:
+    return f" to {method}" if method else ""
+
+
+def _parse_detail(message: str) -> str:
+    """The telling part of the SDK's parse failure: the JSON error, or the answer's first schema error."""
+    lines = message.splitlines()
+    for line in lines:
+        if "Invalid JSON:" in line:
+            return line[line.index("Invalid JSON:") :].split(" [type=")[0]
+    for kind in ("JSONRPCResponse.", "JSONRPCError."):
+        for here, after in itertools.pairwise(lines):
+            if here.startswith(kind):
+                return f"{here.removeprefix(kind)}: {after.strip().split(' [type=')[0]}"
+    return _first_line(message.split(": ", 1)[-1])
+
+
+def _from_mcp_error(err: object, phase: Phase, *, answered: bool = False, method: str | None = None) -> McpctlError:
+    """Our error for a JSON-RPC error; ``answered``: it came over the wire (-32000/-32001 are then the server's)."""
     code: int = getattr(err, "code", 0)
     message: str = getattr(err, "message", str(err))
     data = getattr(err, "data", None)
-    if code == CONNECTION_CLOSED:
+    if isinstance(data, dict) and data.get("mcpctl") == UNREADABLE_ANSWER:
+        if isinstance(limit := data.get("limit"), int):
+            return _too_large(limit, data.get("method"))
+        return ProtocolError(message, hint="the server is at fault: its answer breaks the protocol")
+    if code == CONNECTION_CLOSED and not answered:
         return ConnectionClosedError(
             "the server closed the connection" + (" during the handshake" if phase == "connect" else ""),
             hint="run with -v to see the server's stderr",
         )
-    if code == REQUEST_TIMEOUT:
+    if code == REQUEST_TIMEOUT and not answered:
         return TimeoutExpired(f"timed out: {message}", hint="raise --timeout (or tool_timeout_sec in the profile)")
     if phase == "connect":
         return ConnectError(f"handshake failed: {message} (JSON-RPC {code})", hint="try --protocol legacy")
@@ -191,6 +333,8 @@ def _from_mcp_error(err: object, phase: Phase) -> McpctlError:
         METHOD_NOT_FOUND: "the server does not support this method",
         -32602: "check the arguments against: mcpctl tools show SERVER.TOOL",
     }.get(code)
+    if code == -32602 and method not in (None, "tools/call"):
+        hint = None
     return ProtocolError(f"{message} (JSON-RPC error {code})", code=code, data=data, hint=hint)
 
 
@@ -209,6 +353,13 @@ def from_http_status(status: int, headers: Mapping[str, str], url: str | None = 
             f"HTTP 404 Not Found{where}",
             status=404,
             hint="check the URL path: Streamable HTTP servers usually serve /mcp, SSE servers /sse",
+        )
+    if status == 413:
+        return HttpStatusError(
+            f"HTTP 413 Content Too Large{where}",
+            status=413,
+            hint="the request was too large for the server: send smaller arguments (e.g. a path or URL instead of "
+            "the content), or raise the server's request size limit",
         )
     retry_after = parse_retry_after(lowered.get("retry-after"))
     hint = f"the server asked to retry after {retry_after:g}s" if retry_after is not None else None

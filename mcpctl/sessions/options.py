@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcpctl.core.errors import UsageError
+from mcpctl.core.profile import PROTOCOLS
 
-PROTOCOLS = ("auto", "legacy", "2026-07-28")
 ELICIT_MODES = ("accept-defaults", "decline", "prompt")
+#: The largest answer (one JSON-RPC message, in bytes) accepted from a server before the request fails.
+MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 
 #: ``tap(server, direction, message)`` sees every JSON-RPC message ("in" or "out").
 Tap = Callable[[str, str, Any], None]
@@ -30,7 +32,8 @@ Asker = Callable[[str, str, dict[str, Any]], "dict[str, Any] | None"]
 class SessionOptions:
     """How to connect, shared by every command."""
 
-    protocol: str = "auto"
+    #: The protocol era; None: each server's ``protocol`` from the profile, else ``auto``.
+    protocol: str | None = None
     verbose: bool = False
     tap: Tap | None = None
     #: How to answer a server's elicitation requests; None: the capability is not declared.
@@ -45,5 +48,5 @@ class SessionOptions:
     def __post_init__(self) -> None:
         if self.elicit is not None and self.elicit not in ELICIT_MODES:
             raise UsageError(f"unknown --elicit mode '{self.elicit}'", hint=f"use one of: {', '.join(ELICIT_MODES)}")
-        if self.protocol not in PROTOCOLS:
+        if self.protocol is not None and self.protocol not in PROTOCOLS:
             raise UsageError(f"unknown protocol '{self.protocol}'", hint=f"use one of: {', '.join(PROTOCOLS)}")

@@ -41,6 +41,8 @@ class ServerSlot:
         self._ready = anyio.Event()
         self._release = anyio.Event()
         self._lock = anyio.Lock()
+        #: The open in progress (None once connected): closing the pool cancels it.
+        self._opening: anyio.CancelScope | None = None
 
     async def own(self) -> None:
         """The owner task: open on demand, hold until the session dies or the pool closes, repeat."""
@@ -53,14 +55,17 @@ class ServerSlot:
             # (with no session) an acquire that asked for the next one meanwhile.
             ready = self._ready
             try:
-                async with open_session(self.target, self.options) as session:
-                    self.session, self._dead, self._error = session, False, None
-                    self.opened += 1
-                    ready.set()
-                    await self._release.wait()
+                with anyio.CancelScope() as self._opening:
+                    async with open_session(self.target, self.options) as session:
+                        self._opening = None
+                        self.session, self._dead, self._error = session, False, None
+                        self.opened += 1
+                        ready.set()
+                        await self._release.wait()
             except McpctlError as error:
                 self._error = error
             finally:
+                self._opening = None
                 self.session = None
                 self._release = anyio.Event()
                 ready.set()
@@ -82,6 +87,22 @@ class ServerSlot:
                 raise error.with_server(self.target.name)
             return self.session
 
+    @property
+    def state(self) -> str:
+        """connected, connecting, failed (the last open failed), circuit open, or disconnected."""
+        if self.breaker.state == "open":
+            return "circuit open"
+        if self.session is not None and not self._dead:
+            return "connected"
+        if self._lock.locked():
+            return "connecting"
+        return "failed" if self._error is not None else "disconnected"
+
+    @property
+    def last_error(self) -> McpctlError | None:
+        """Why the last attempt to open a session failed (None after a successful open)."""
+        return self._error
+
     def mark_dead(self, session: Session) -> bool:
         """The connection behind ``session`` is gone: let the owner close it; the next acquire reopens.
 
@@ -96,6 +117,8 @@ class ServerSlot:
     def close(self) -> None:
         """Ask the owner task to close the session and stop."""
         self._closing = True
+        if self._opening is not None:  # a server still connecting (one that never answers) is not waited for
+            self._opening.cancel()
         self._release.set()
         self._want.set()
 

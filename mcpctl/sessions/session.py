@@ -9,21 +9,24 @@ failure into one of our errors (``classify``), with the server's stderr tail.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import time
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import anyio
 
-from mcpctl import __version__
 from mcpctl.core.errors import McpctlError, TimeoutExpired
 from mcpctl.core.retry import Attempts, RetryPolicy, retrying
+from mcpctl.core.version import __version__
 from mcpctl.sessions.classify import HttpLog, Phase, attach_stdio, classify, leaves
 from mcpctl.sessions.options import LogSink, SessionOptions
+from mcpctl.sessions.provenance import WireLog, watched
+from mcpctl.sessions.revision import explain_pin
 from mcpctl.sessions.stdio import StdioServer, spawn
 from mcpctl.sessions.stdio import transport as stdio_transport
 from mcpctl.sessions.targets import Target
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("mcpctl.sessions.session")
 MAX_PAGES = 1000
 MODERN_VERSIONS = ("2026-07-28",)
+#: How long ``abandon_requests`` waits for the ``notifications/cancelled`` of abandoned requests to go out.
+ABANDON_GRACE = 1.0
+_POLL = 0.01
 T = TypeVar("T")
 
 
@@ -50,6 +56,8 @@ class Session:
     connect_ms: float
     attempts: int = 1
     _tools: list[Tool] | None = field(default=None, repr=False)
+    #: What arrived over the transport (tells a server's JSON-RPC error from the SDK's own signals).
+    received: WireLog | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -65,7 +73,10 @@ class Session:
         return self.protocol_version in MODERN_VERSIONS
 
     def wire(self, model: Any) -> dict[str, Any]:
-        """A result as this session's revision spells it (``resultType`` exists only from 2026-07-28)."""
+        """A result as the server sent it, in this session's revision (``resultType`` exists only from 2026-07-28).
+
+        Only the fields that came over the wire (``core.wire.wire``): the SDK's defaults are not answers.
+        """
         from mcpctl.core.wire import wire
 
         data: dict[str, Any] = wire(model)
@@ -75,18 +86,26 @@ class Session:
 
     def error(self, exc: BaseException, phase: Phase = "call") -> McpctlError:
         """Our error for an exception raised while using this session."""
-        return classify(exc, server=self.name, phase=phase, http=self.http, stdio=self.stdio, url=self.target.url)
+        http, stdio, url, wire = self.http, self.stdio, self.target.url, self.received
+        return classify(exc, server=self.name, phase=phase, http=http, stdio=stdio, url=url, wire=wire)
 
     async def guarded(self, operation: Awaitable[T], timeout: float | None = None) -> T:
-        """Await an SDK operation under a deadline, turning failures into our errors."""
+        """Await an SDK operation under a deadline, turning failures into our errors.
+
+        ``abandon_requests`` (SIGINT, SIGTERM) may end it early: the SDK then sends the server
+        ``notifications/cancelled`` while the transport still runs, and this waits for the
+        cancellation of the whole work that follows rather than carrying on.
+        """
         limit = timeout if timeout is not None else self.target.tool_timeout
         try:
             with anyio.fail_after(limit + 1.0):
-                return await operation
+                with _abandonable(self):
+                    return await operation
+                await _wait_for_shutdown()
         except McpctlError:
             raise
         except Exception as exc:
-            raise self.error(exc) from exc
+            raise await explain_pin(self.client, self.error(exc)) from exc
 
     async def list_tools(self, *, include_disabled: bool = False) -> list[Tool]:
         """Every tool on every page (cached), minus those the profile disables."""
@@ -120,6 +139,62 @@ class Session:
         return await self.guarded(self.client.call_tool(name, arguments, read_timeout_seconds=limit), limit)
 
 
+class _InFlight:
+    """The requests in flight in this process, each with its session: what ``abandon_requests`` cancels."""
+
+    def __init__(self) -> None:
+        self.scopes: dict[anyio.CancelScope, Session] = {}
+        #: While requests are being abandoned, a new one is cancelled before it is sent.
+        self.abandoning = False
+
+
+_in_flight = _InFlight()
+
+
+@contextlib.contextmanager
+def _abandonable(session: Session) -> Iterator[anyio.CancelScope]:
+    with anyio.CancelScope() as scope:
+        if _in_flight.abandoning:
+            scope.cancel()  # the work is being given up: start nothing new
+        _in_flight.scopes[scope] = session
+        try:
+            yield scope
+        finally:
+            _in_flight.scopes.pop(scope, None)
+
+
+async def _wait_for_shutdown() -> NoReturn:
+    await anyio.sleep_forever()
+    raise AssertionError("an abandoned request outlived the work it belonged to")
+
+
+async def abandon_requests(grace: float = ABANDON_GRACE) -> None:
+    """Cancel every request in flight so that each tells its server, before the work is cancelled.
+
+    Cancelling the work directly would stop the transports along with the requests, and the
+    SDK's ``notifications/cancelled`` would never leave. So a signal handler calls this first:
+    each request is cancelled on its own while its session still runs, and this waits (at most
+    ``grace``) until the notices are out: written to a stdio server's pipe, or, over HTTP with
+    the handshake-era protocol, answered by the server (a 2026-07-28 request is cancelled by
+    closing its response stream, which needs no answer). The caller cancels the work next.
+    """
+    if not _in_flight.scopes:
+        return
+    sessions = _in_flight.scopes.values()
+    logs = {id(s.http): s.http for s in sessions if s.http is not None and not s.modern}
+    answered = [(log, len(log.statuses)) for log in logs.values()]
+    _in_flight.abandoning = True
+    try:
+        for scope in list(_in_flight.scopes):
+            scope.cancel()
+        with anyio.move_on_after(grace):
+            while _in_flight.scopes or any(len(log.statuses) <= seen for log, seen in answered):
+                await anyio.sleep(_POLL)
+            await anyio.sleep(_POLL)  # one more turn, for the stdio writers that took the last notices
+    finally:
+        _in_flight.abandoning = False
+
+
 @contextlib.asynccontextmanager
 async def open_session(target: Target, options: SessionOptions = SessionOptions()) -> AsyncIterator[Session]:
     """Open a session to ``target``; connection failures are retried per ``target.retries``.
@@ -131,8 +206,20 @@ async def open_session(target: Target, options: SessionOptions = SessionOptions(
     policy = RetryPolicy(retries=target.retries)
 
     async def attempt() -> tuple[contextlib.AbstractAsyncContextManager[Session], Session]:
-        connection = _connect_once(target, options)
-        return connection, await connection.__aenter__()
+        try:
+            return await _enter(target, options)
+        except McpctlError as error:
+            if target.transport != "streamable-http":
+                raise
+            from mcpctl.sessions.http import legacy_sse_may_help, suggest_sse
+
+            if legacy_sse_may_help(target, protocol_mode(target, options), error):
+                log.info("%s: %s; trying the legacy SSE transport on the same URL", target.name, error.message)
+                with contextlib.suppress(McpctlError):
+                    return await _enter(dataclasses.replace(target, transport="sse"), options)
+            else:
+                suggest_sse(error, target)
+            raise
 
     def note(error: McpctlError, retry: int, delay: float) -> None:
         log.warning(
@@ -153,6 +240,13 @@ async def open_session(target: Target, options: SessionOptions = SessionOptions(
         await connection.__aexit__(None, None, None)
 
 
+async def _enter(
+    target: Target, options: SessionOptions
+) -> tuple[contextlib.AbstractAsyncContextManager[Session], Session]:
+    connection = _connect_once(target, options)
+    return connection, await connection.__aenter__()
+
+
 @contextlib.asynccontextmanager
 async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterator[Session]:
     """One connection attempt; every failure leaves as an ``McpctlError``.
@@ -164,6 +258,7 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
     started = time.perf_counter()
     stdio: StdioServer | None = None
     http: HttpLog | None = None
+    wire = WireLog(answers_on_stream=target.transport == "sse")
     entered = False
     try:
         with anyio.CancelScope(deadline=anyio.current_time() + target.startup_timeout) as deadline:
@@ -175,8 +270,11 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
                     tg.start_soon(stdio.pump_stderr)
                     transport: Any = stdio_transport(stdio)
                 else:
-                    http = HttpLog()
-                    transport = await _http_transport(stack, target, http)
+                    from mcpctl.sessions.http import http_transport
+
+                    http = wire.http = HttpLog()
+                    transport = await http_transport(stack, target, http)
+                transport = watched(transport, wire)
                 if options.tap is not None:
                     transport = tapped(transport, target.name, options.tap)
                 client = _make_client(transport, target, options)
@@ -185,7 +283,7 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s: connected in %.0f ms, protocol %s", target.name, elapsed, client.protocol_version)
                 entered = True
-                yield Session(target=target, client=client, stdio=stdio, http=http, connect_ms=elapsed)
+                yield Session(target=target, client=client, stdio=stdio, http=http, connect_ms=elapsed, received=wire)
         if deadline.cancelled_caught and not entered:
             raise _connect_timeout(target, stdio)
     except McpctlError:
@@ -194,7 +292,7 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
         if _is_cancel(exc):
             raise
         phase: Phase = "call" if entered else "connect"
-        raise classify(exc, server=target.name, phase=phase, http=http, stdio=stdio, url=target.url) from exc
+        raise classify(exc, server=target.name, phase=phase, http=http, stdio=stdio, url=target.url, wire=wire) from exc
 
 
 def _connect_timeout(target: Target, stdio: StdioServer | None) -> McpctlError:
@@ -215,6 +313,11 @@ def _is_cancel(exc: BaseException) -> bool:
     return all(isinstance(x, (cancelled, KeyboardInterrupt, SystemExit)) for x in found)
 
 
+def protocol_mode(target: Target, options: SessionOptions) -> str:
+    """The protocol era to connect with: ``--protocol`` when given, else the profile's for this server, else auto."""
+    return options.protocol or target.protocol
+
+
 def _make_client(transport: Any, target: Target, options: SessionOptions) -> Client:
     """The SDK client (imported here, after any stdio child was spawned)."""
     import mcp.client.session as sdk_session
@@ -229,7 +332,7 @@ def _make_client(transport: Any, target: Target, options: SessionOptions) -> Cli
     sdk_session.DISCOVER_TIMEOUT_SECONDS = min(10.0, target.startup_timeout / 2)
     return Client(
         transport,
-        mode=options.protocol,
+        mode=protocol_mode(target, options),
         read_timeout_seconds=target.startup_timeout,
         client_info=Implementation(name="mcpctl", version=__version__),
         cache=None,
@@ -257,37 +360,3 @@ class _ServerLog:
 
     async def __call__(self, params: Any) -> None:
         self.sink(self.name, str(params.level), params.data)
-
-
-async def _http_transport(stack: contextlib.AsyncExitStack, target: Target, http: HttpLog) -> Any:
-    """A Streamable HTTP or SSE transport whose HTTP client records response statuses."""
-    import httpx2
-
-    async def record(response: httpx2.Response) -> None:
-        http.record(response.status_code, response.headers)
-
-    timeout = httpx2.Timeout(target.startup_timeout, read=max(300.0, target.tool_timeout))
-    hooks: dict[str, list[Any]] = {"response": [record]}
-    if target.transport == "sse":
-        from mcp.client.sse import sse_client
-
-        def factory(
-            headers: dict[str, str] | None = None,
-            timeout: httpx2.Timeout | None = None,
-            auth: httpx2.Auth | None = None,
-        ) -> httpx2.AsyncClient:
-            return httpx2.AsyncClient(headers=headers, timeout=timeout, auth=auth, event_hooks=hooks)
-
-        return sse_client(
-            target.url or "",
-            headers=dict(target.headers),
-            timeout=target.startup_timeout,
-            sse_read_timeout=max(300.0, target.tool_timeout),
-            httpx_client_factory=factory,
-        )
-    from mcp.client.streamable_http import streamable_http_client
-
-    client = await stack.enter_async_context(
-        httpx2.AsyncClient(headers=dict(target.headers), timeout=timeout, event_hooks=hooks)
-    )
-    return streamable_http_client(target.url or "", http_client=client)

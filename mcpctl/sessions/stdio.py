@@ -4,7 +4,9 @@
 its start-up overlaps ours. ``transport`` bridges the child's pipes to the SDK's
 message streams, decoding with replacement so one bad byte cannot wedge a call.
 ``StdioServer.close`` (always run, shielded) closes stdin, waits a short grace, then
-SIGTERM and SIGKILL to the whole process group, grandchildren included.
+SIGTERM and SIGKILL to the whole process group and to whatever else is left in the
+child's session (it is started with ``start_new_session``, so both ids are its pid):
+grandchildren that moved to a process group of their own go too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import anyio.abc
 
 from mcpctl.core.errors import ConnectError
 from mcpctl.core.secrets import redact
+from mcpctl.core.sizes import format_size
+from mcpctl.sessions.classify import UNREADABLE_ANSWER
+from mcpctl.sessions.framing import HEAD_BYTES, STDERR_LINE_MAX, LineSplitter, Outstanding, top_level
 
 if TYPE_CHECKING:
     from mcpctl.sessions.targets import Target
@@ -36,8 +41,10 @@ TERM_GRACE = 2.0
 STDERR_TAIL_LINES = 200
 _POLL = 0.01
 
-#: Process groups spawned and not yet swept; ``sweep_all`` is the last-resort net.
+#: Sessions (= process groups: same id) spawned and not yet swept; ``sweep_all`` is the last-resort net.
 _live_groups: set[int] = set()
+#: JSON-RPC "parse error": the code of the error put in place of an answer that could not be read.
+_PARSE_ERROR = -32700
 
 
 class StdioServer:
@@ -51,6 +58,8 @@ class StdioServer:
         self.pgid = process.pid
         self.live_stderr = live_stderr
         self.stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+        self._stderr_count = 0
+        self._probe_mark: int | None = None
         self._closed = False
 
     @property
@@ -58,26 +67,51 @@ class StdioServer:
         return self.process.returncode
 
     async def pump_stderr(self) -> None:
-        """Keep the last lines of the child's stderr; stream them live under ``-v``."""
+        """Keep the last lines of the child's stderr (each cut to ``STDERR_LINE_MAX`` bytes); stream them under ``-v``.
+
+        The pipe is drained as fast as the child writes, whatever the line length, so a
+        chatty server never blocks on a full pipe and the tail's memory stays bounded.
+        """
         stream = self.process.stderr
         if stream is None:
             return
-        buffer = b""
+        lines = LineSplitter(STDERR_LINE_MAX)
         with contextlib.suppress(anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
             while True:
-                chunk = await stream.receive()
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for raw in lines:
-                    self._stderr_line(raw)
-        if buffer:
-            self._stderr_line(buffer)
+                for raw, cut in lines.feed(await stream.receive()):
+                    self._stderr_line(raw, cut)
+        if (rest := lines.rest()) is not None:
+            self._stderr_line(*rest)
 
-    def _stderr_line(self, raw: bytes) -> None:
+    def _stderr_line(self, raw: bytes, cut: int = 0) -> None:
         line = raw.decode("utf-8", "replace").rstrip("\r")
+        if cut:
+            line = f"{line} [… {cut} more bytes of this line not kept]"
         self.stderr_tail.append(line)
+        self._stderr_count += 1
         if self.live_stderr is not None:
             self.live_stderr(self.target.name, redact(line))
+
+    def probe_sent(self) -> None:
+        """The ``server/discover`` probe is going out: what the server logs from here may be its noise about it."""
+        self._probe_mark = self._stderr_count
+
+    def fallback_succeeded(self) -> None:
+        """The handshake after a probe succeeded: drop what the server logged since the probe from the tail.
+
+        Older servers log a long dump for every unknown method; that would otherwise fill the
+        tail shown with a later failure and hide the lines that explain it.
+        """
+        if self._probe_mark is None:
+            return
+        noise = min(self._stderr_count - self._probe_mark, len(self.stderr_tail))
+        for _ in range(noise):
+            self.stderr_tail.pop()
+        self._probe_mark = None
+        if noise:
+            log.debug(
+                "%s: %d stderr lines logged during the protocol probe left out of the tail", self.target.name, noise
+            )
 
     def exit_note(self) -> str | None:
         """``server exited with status N`` (or the signal), when it has exited."""
@@ -108,49 +142,68 @@ class StdioServer:
                     await self.process.stdin.aclose()
             if not await self.wait_exit(EXIT_GRACE):
                 log.info("%s: still running %.1fs after stdin closed; sending SIGTERM", self.target.name, EXIT_GRACE)
-            await self.sweep_group()
+            await self.sweep()
             for stream in (self.process.stdout, self.process.stderr):
                 if stream is not None:
                     with contextlib.suppress(Exception):
                         await stream.aclose()
             _close_transport(self.process)
 
-    async def sweep_group(self) -> None:
-        """SIGTERM whatever is left of the process group, then SIGKILL what ignores it."""
-        if not _signal_group(self.pgid, signal.SIGTERM):
+    async def sweep(self) -> None:
+        """SIGTERM whatever is left of the child's process group and session, then SIGKILL what ignores it."""
+        if not _signal_session(self.pgid, signal.SIGTERM):
             _live_groups.discard(self.pgid)
             return
         with anyio.move_on_after(TERM_GRACE):
-            while _group_alive(self.pgid) or self.process.returncode is None:
+            while _session_alive(self.pgid) or self.process.returncode is None:
                 await anyio.sleep(_POLL)
-                if not _group_alive(self.pgid) and self.process.returncode is not None:
-                    break
-        if _group_alive(self.pgid):
-            log.info("%s: process group survived SIGTERM; sending SIGKILL", self.target.name)
-            _signal_group(self.pgid, signal.SIGKILL)
+        if _session_alive(self.pgid):
+            log.info("%s: processes of the server survived SIGTERM; sending SIGKILL", self.target.name)
+            _signal_session(self.pgid, signal.SIGKILL)
             await self.wait_exit(TERM_GRACE)
         _live_groups.discard(self.pgid)
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a live (not zombie) process is left in the group (``/proc`` on Linux, else ``killpg 0``)."""
+def _signal_session(sid: int, sig: signal.Signals) -> bool:
+    """Signal process group ``sid`` and every process left in session ``sid``; False when none is left.
+
+    A grandchild that called ``setpgid`` left the group but not the session. One that called
+    ``setsid`` (a double-forked daemon) left both, and is out of reach by design.
+    """
+    found = _signal_group(sid, sig)
+    for pid in _session_members(sid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+            found = True
+    return found
+
+
+def _session_alive(sid: int) -> bool:
+    """Whether a live (not zombie) process is left in the session or group (``/proc`` on Linux, else ``killpg 0``)."""
+    if os.path.isdir("/proc/self"):
+        return bool(_session_members(sid))
     try:
-        os.killpg(pgid, 0)
+        os.killpg(sid, 0)
     except (ProcessLookupError, PermissionError):
         return False
+    return True
+
+
+def _session_members(sid: int) -> list[int]:
+    """Live (not zombie) processes whose session or process group is ``sid``; [] without ``/proc``."""
     if not os.path.isdir("/proc/self"):
-        return True
-    return any(_live_member(entry, pgid) for entry in os.listdir("/proc") if entry.isdigit())
+        return []
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and _live_member(entry, sid)]
 
 
-def _live_member(pid: str, pgid: int) -> bool:
+def _live_member(pid: str, sid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             stat = handle.read().decode("ascii", "replace")
     except OSError:
         return False
-    fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp …
-    return len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X")
+    fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp session …
+    return len(fields) > 3 and str(sid) in (fields[2], fields[3]) and fields[0] not in ("Z", "X")
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> bool:
@@ -171,12 +224,12 @@ def _close_transport(process: anyio.abc.Process) -> None:
 
 
 def sweep_all() -> None:
-    """Synchronous last resort (interpreter exit, signals): SIGKILL every group still tracked."""
-    for pgid in list(_live_groups):
-        _signal_group(pgid, signal.SIGTERM)
-    for pgid in list(_live_groups):
-        _signal_group(pgid, signal.SIGKILL)
-        _live_groups.discard(pgid)
+    """Synchronous last resort (interpreter exit, signals): SIGTERM, then SIGKILL, every session still tracked."""
+    for sid in list(_live_groups):
+        _signal_session(sid, signal.SIGTERM)
+    for sid in list(_live_groups):
+        _signal_session(sid, signal.SIGKILL)
+        _live_groups.discard(sid)
 
 
 async def spawn(target: Target, *, live_stderr: Callable[[str, str], None] | None = None) -> StdioServer:
@@ -217,7 +270,13 @@ def _spawn_error(target: Target, message: str, hint: str | None) -> ConnectError
 
 @contextlib.asynccontextmanager
 async def transport(server: StdioServer) -> AsyncIterator[tuple[Any, Any]]:
-    """The SDK transport over the child's pipes: yields ``(read_stream, write_stream)``."""
+    """The SDK transport over the child's pipes: yields ``(read_stream, write_stream)``.
+
+    Lines are split in linear time. An answer to one of our requests that cannot be parsed, or
+    that grows past the target's ``max_response_size``, fails that request at once (with a
+    JSON-RPC error that ``classify`` knows is ours, not the server's) instead of being dropped
+    and leaving the call to wait out its timeout; other unreadable lines are logged and ignored.
+    """
     import mcp_types
     from mcp.shared.message import SessionMessage
 
@@ -226,33 +285,63 @@ async def transport(server: StdioServer) -> AsyncIterator[tuple[Any, Any]]:
     stdin, stdout = process.stdin, process.stdout
     read_writer, read_stream = anyio.create_memory_object_stream[Any](0)
     write_stream, write_reader = anyio.create_memory_object_stream[Any](0)
+    outstanding = Outstanding()
+    max_answer = server.target.max_response_size
 
-    def parse(line: str) -> Any:
-        try:
-            message = mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
-        except ValueError:
-            log.warning("%s: ignored a non-JSON-RPC line on stdout: %.200s", server.target.name, redact(line))
+    def parse(raw: bytes) -> Any:
+        text = raw.decode("utf-8", "replace").strip()
+        if not text:
             return None
+        try:
+            message = mcp_types.jsonrpc_message_adapter.validate_json(text, by_name=False)
+        except (ValueError, RecursionError) as exc:
+            return unreadable(raw, f"could not be parsed: {_parse_problem(exc, raw)}", None)
+        if isinstance(message, mcp_types.JSONRPCResponse | mcp_types.JSONRPCError):
+            method = outstanding.answered(message.id)
+            if method == "initialize" and isinstance(message, mcp_types.JSONRPCResponse):
+                server.fallback_succeeded()
         return SessionMessage(message)
 
+    def unreadable(raw: bytes, problem: str, limit: int | None) -> Any:
+        """An error answer for the request ``raw`` was meant to answer; None (logged) when it is not one of ours."""
+        fields = top_level(raw)
+        request = outstanding.waiting_for(fields) if fields is not None else None
+        if request is None:
+            shown = redact(raw[:HEAD_BYTES].decode("utf-8", "replace"))
+            log.warning("%s: ignored a non-JSON-RPC line on stdout: %.200s", server.target.name, shown)
+            return None
+        request_id, method = request
+        outstanding.answered(request_id)
+        data = {"mcpctl": UNREADABLE_ANSWER, "method": method, "limit": limit}
+        error = mcp_types.ErrorData(code=_PARSE_ERROR, message=f"the server's answer to {method} {problem}", data=data)
+        return SessionMessage(mcp_types.JSONRPCError(jsonrpc="2.0", id=request_id, error=error))
+
+    def too_large(head: bytes) -> Any:
+        return unreadable(head, f"is larger than the limit of {format_size(max_answer)}", max_answer)
+
+    async def deliver(message: Any) -> None:
+        if message is not None:
+            await read_writer.send(message)
+
     async def read_stdout() -> None:
-        buffer = b""
+        lines = LineSplitter(max_answer)
         async with read_writer:
             with contextlib.suppress(anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
                 while True:
-                    buffer += await stdout.receive()
-                    *lines, buffer = buffer.split(b"\n")
-                    for raw in lines:
-                        text = raw.decode("utf-8", "replace").strip()
-                        message = parse(text) if text else None
-                        if message is not None:
-                            await read_writer.send(message)
+                    for raw, cut in lines.feed(await stdout.receive()):
+                        await deliver(too_large(raw[:HEAD_BYTES]) if cut else parse(raw))
+                    if lines.over_limit:  # fail it now: the rest of the line may be long in coming, or never come
+                        await deliver(too_large(lines.skip_line()))
 
     async def write_stdin() -> None:
         async with write_reader:
             try:
                 async for session_message in write_reader:
-                    data = session_message.message.model_dump_json(by_alias=True, exclude_unset=True)
+                    message = session_message.message
+                    outstanding.sent(message)
+                    if getattr(message, "method", None) == "server/discover":
+                        server.probe_sent()
+                    data = message.model_dump_json(by_alias=True, exclude_unset=True)
                     await stdin.send((data + "\n").encode("utf-8", "replace"))
             except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
                 await read_writer.aclose()
@@ -268,3 +357,20 @@ async def transport(server: StdioServer) -> AsyncIterator[tuple[Any, Any]]:
                 write_stream.close()
                 await server.close()
             tg.cancel_scope.cancel()
+
+
+def _parse_problem(exc: BaseException, raw: bytes) -> str:
+    """What is wrong with a line, in a few words: the JSON error, or the first schema error of the answer's kind."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return "nested too deeply" if isinstance(exc, RecursionError) else str(exc) or type(exc).__name__
+    found: list[dict[str, Any]] = errors(include_url=False, include_input=False)
+    if not found:
+        return "not a JSON-RPC message"
+    if found[0]["type"] == "json_invalid":
+        return str(found[0]["msg"])
+    fields = top_level(raw) or {}
+    kind = "JSONRPCError" if "error" in fields else "JSONRPCResponse"
+    first = next((e for e in found if e["loc"][:1] == (kind,)), found[0])
+    where = ".".join(str(part) for part in first["loc"][1:]) or "message"
+    return f"{where}: {first['msg']}"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from mcpctl.core.errors import UsageError
 from mcpctl.core.profile import Profile, ServerConfig, Settings, expand, infer_transport, normalize_transport
 from mcpctl.core.secrets import MASK, header_secrets, is_secret_name, mask_args, redact, url_secrets
+from mcpctl.sessions.options import MAX_RESPONSE_SIZE
 
 MINIMAL_ENV = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG")
 DEFAULT_SETTINGS = Settings(startup_timeout_sec=30.0, tool_timeout_sec=60.0, retries=2)
@@ -35,6 +36,8 @@ class Target:
     headers: Mapping[str, str] = field(default_factory=dict)
     settings: Settings = DEFAULT_SETTINGS
     config: ServerConfig | None = None
+    #: Whether the user chose the transport (``--transport``); if not, a Streamable HTTP URL may turn out to be SSE.
+    transport_given: bool = False
 
     @property
     def startup_timeout(self) -> float:
@@ -47,6 +50,16 @@ class Target:
     @property
     def retries(self) -> int:
         return self.settings.retries if self.settings.retries is not None else 0
+
+    @property
+    def protocol(self) -> str:
+        """The profile's protocol era for this server (``protocol`` key), else ``auto``."""
+        return self.settings.protocol or "auto"
+
+    @property
+    def max_response_size(self) -> int:
+        """The largest answer accepted from this server, in bytes (``max_response_size``, ``--max-response-size``)."""
+        return self.settings.max_response_size or MAX_RESPONSE_SIZE
 
     def tool_enabled(self, tool: str) -> bool:
         """Whether the profile's tool filters let ``tool`` through."""
@@ -157,6 +170,7 @@ def from_url(
         url=url,
         headers=parsed,
         settings=settings.over(DEFAULT_SETTINGS),
+        transport_given=transport is not None,
     )
 
 

@@ -2,12 +2,15 @@
 
 Each line: ``{"ts": <unix seconds>, "server": NAME, "dir": "out"|"in", "message": {...}}``.
 ``tapped`` wraps any transport (stdio, Streamable HTTP, SSE) so one mechanism serves all.
+The file is created private (0600; an existing file keeps its mode); arguments under
+secret-looking keys (``password=…``) are recorded as ``***``, as are known secret values.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import Any, TextIO
 import anyio
 
 from mcpctl.core.errors import UsageError
-from mcpctl.core.secrets import redact
+from mcpctl.core.secrets import mask_arguments, redact
 from mcpctl.sessions.options import Tap
 
 
@@ -25,17 +28,32 @@ class Tracer:
 
     def __init__(self, path: Path) -> None:
         try:
-            self.handle: TextIO = path.open("a", encoding="utf-8")
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # the traffic may hold secrets
+            self.handle: TextIO = os.fdopen(fd, "a", encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--trace {path}: {exc.strerror or exc}") from None
 
     def __call__(self, server: str, direction: str, message: Any) -> None:
-        record = {"ts": round(time.time(), 6), "server": server, "dir": direction, "message": _plain(message)}
+        plain = _masked(_plain(message))
+        record = {"ts": round(time.time(), 6), "server": server, "dir": direction, "message": plain}
         self.handle.write(redact(json.dumps(record, ensure_ascii=False, default=str)) + "\n")
         self.handle.flush()
 
     def close(self) -> None:
         self.handle.close()
+
+
+def _masked(message: Any) -> Any:
+    """The record of a message with secret-named ``params.arguments`` (tools/call, prompts/get) and
+    elicitation answers (``result.content``) masked; a copy, the message itself goes out unchanged."""
+    if not isinstance(message, dict):
+        return message
+    out = dict(message)
+    for part, key in (("params", "arguments"), ("result", "content")):
+        inner = out.get(part)
+        if isinstance(inner, dict) and isinstance(inner.get(key), dict):
+            out[part] = {**inner, key: mask_arguments(inner[key])}
+    return out
 
 
 def _plain(message: Any) -> Any:

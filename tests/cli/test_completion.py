@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.runner import mcpctl
 from mcpctl.output.completion import SHELLS
 from mcpctl.output.completion import completion_script as generate
 
@@ -35,19 +36,15 @@ def test_completions_folder_matches_the_generated_script(shell: str) -> None:
 
 @pytest.mark.parametrize("shell", SHELLS)
 def test_completion_command_prints_the_script(shell: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpctl", "completion", shell], capture_output=True, text=True, timeout=30
-    )
-    assert done.returncode == 0
+    done = mcpctl("completion", shell)
+    assert done.exit_code == 0
     assert done.stdout == completion_script(shell)
     assert done.stderr == ""
 
 
 def test_unknown_shell_is_exit_2() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpctl", "completion", "tcsh"], capture_output=True, text=True, timeout=30
-    )
-    assert done.returncode == 2
+    done = mcpctl("completion", "tcsh")
+    assert done.exit_code == 2
     assert done.stdout == ""
     assert "unsupported shell 'tcsh'" in done.stderr
 

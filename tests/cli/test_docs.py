@@ -242,9 +242,10 @@ def test_the_reference_names_env_vars_defaults_and_does_not_depend_on_the_termin
     root: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     block = ref.render(root)
-    call = "\n".join(dict(ref.iter_sections(block))["call"])
+    sections = dict(ref.iter_sections(block))
+    call = "\n".join(sections["call"])
     assert "- `-o, --output <str>`: Output format: text, table, json, ndjson. Env var: `MCPCTL_OUTPUT`." in call
-    assert "Default: `auto`." in call
+    assert "Calls in flight at once. Default: `4`." in "\n".join(sections["batch"])
     monkeypatch.setenv("COLUMNS", "30")
     monkeypatch.setenv("LINES", "10")
     assert ref.render(root) == block

@@ -1,49 +1,36 @@
-"""``mcpctl servers add|list|show|remove`` run as a subprocess: exit codes, stdout and stderr apart, secrets hidden."""
+"""``mcpctl servers add|list|show|remove``: exit codes, stdout and stderr apart, secrets hidden."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
+from cli.runner import Result, mcpctl
 from mcpctl import __version__
 
 SECRET = "sekrit-value-123"
-
-
-def mcpctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI as a user runs it: no stdin, piped output, the (isolated) environment of the test."""
-    return subprocess.run(
-        [sys.executable, "-m", "mcpctl", *args],
-        env=os.environ | (env or {}),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def user_profile() -> Path:
     return Path(os.environ["XDG_CONFIG_HOME"]) / "mcpctl" / "profile.toml"
 
 
-def add_demo() -> subprocess.CompletedProcess[str]:
+def add_demo() -> Result:
     result = mcpctl("servers", "add", "demo", "--", "python", "-m", "mcpctl.demo")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     return result
 
 
 def add_remote_with_secret() -> None:
     result = mcpctl("servers", "add", "x", "--url", "http://127.0.0.1:9/mcp", "-H", f"X-Api-Key: {SECRET}")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert SECRET not in result.stdout + result.stderr
 
 
-def assert_usage_error(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode == 2
+def assert_usage_error(result: Result) -> None:
+    assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith("mcpctl: error:")
     assert "Traceback" not in result.stderr
@@ -65,14 +52,14 @@ def test_add_creates_the_user_profile_and_confirms_on_stdout() -> None:
 
 def test_add_keeps_arguments_after_double_dash_as_the_command() -> None:
     result = mcpctl("servers", "add", "-e", "LEVEL=debug", "demo", "--", "npx", "-y", "@scope/server-x", "--url", "u")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     server = tomllib.loads(user_profile().read_text())["servers"]["demo"]
     assert server == {"command": "npx", "args": ["-y", "@scope/server-x", "--url", "u"], "env": {"LEVEL": "debug"}}
 
 
 def test_add_url_with_options_after_the_name() -> None:
     result = mcpctl("servers", "add", "r", "--url", "https://example.test/sse", "-H", "X-Team: platform")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     server = tomllib.loads(user_profile().read_text())["servers"]["r"]
     assert server == {"url": "https://example.test/sse", "http_headers": {"X-Team": "platform"}}
 
@@ -91,7 +78,7 @@ def test_force_replaces_the_server_and_keeps_a_bak() -> None:
     add_demo()
     before = user_profile().read_text()
     result = mcpctl("servers", "add", "--force", "demo", "--", "python", "-m", "other")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("replaced server 'demo'")
     assert tomllib.loads(user_profile().read_text())["servers"]["demo"]["args"] == ["-m", "other"]
     assert user_profile().with_name("profile.toml.bak").read_text() == before
@@ -118,7 +105,7 @@ def test_add_with_both_url_and_command_is_exit_2() -> None:
 
 def test_add_without_a_name_is_exit_2() -> None:
     result = mcpctl("servers", "add")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
 
@@ -130,15 +117,26 @@ def test_add_with_a_bad_name_or_bad_url_transport_is_exit_2() -> None:
     assert not user_profile().exists()
 
 
+def test_a_name_of_two_words_is_exit_2_quoted_or_not() -> None:
+    quoted = mcpctl("servers", "add", "bad name", "--", "python")
+    assert_usage_error(quoted)
+    assert "bad server name 'bad name'" in quoted.stderr
+    unquoted = mcpctl("servers", "add", "bad", "name", "--", "python")  # not a server 'bad' running `name python`
+    assert_usage_error(unquoted)
+    assert "'name'" in unquoted.stderr and "after --" in unquoted.stderr
+    assert_usage_error(mcpctl("servers", "add", "demo", "python", "server.py"))  # the command needs --
+    assert not user_profile().exists()
+
+
 def test_add_json_output_is_one_document() -> None:
     result = mcpctl("servers", "add", "-o", "json", "demo", "--", "python", "-m", "mcpctl.demo")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"server": "demo", "profile": str(user_profile()), "action": "added"}
 
 
 def test_profile_option_makes_a_project_profile() -> None:
     result = mcpctl("servers", "add", "--profile", "./mcpctl.toml", "demo", "--", "python", "-m", "mcpctl.demo")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     project = Path.cwd() / "mcpctl.toml"
     assert "demo" in tomllib.loads(project.read_text())["servers"]
     assert not user_profile().exists()
@@ -152,7 +150,7 @@ def test_add_writes_the_profile_that_would_be_read() -> None:
     assert not user_profile().exists()
     assert "[servers.demo]" in Path("mcpctl.toml").read_text()
     named = mcpctl("servers", "add", "demo", "--", "python", env={"MCPCTL_PROFILE": "work"})
-    assert named.returncode == 0, named.stderr
+    assert named.exit_code == 0, named.stderr
     assert (user_profile().parent / "profiles" / "work.toml").exists()
 
 
@@ -172,7 +170,7 @@ def test_list_and_show_never_print_header_secrets() -> None:
         ("servers", "show", "x", "-o", "json"),
     ):
         result = mcpctl(*args)
-        assert result.returncode == 0, result.stderr
+        assert result.exit_code == 0, result.stderr
         assert SECRET not in result.stdout + result.stderr, args  # ...but never shown
     shown = json.loads(mcpctl("servers", "show", "x", "-o", "json").stdout)
     assert shown["headers"] == {"X-Api-Key": "***"}
@@ -181,10 +179,10 @@ def test_list_and_show_never_print_header_secrets() -> None:
 
 def test_show_masks_secret_env_and_flags_of_stdio_servers() -> None:
     args = ("servers", "add", "-e", "API_TOKEN=tok-999888777", "gh", "--", "srv", "--api-key", "key-555444333")
-    assert mcpctl(*args).returncode == 0
+    assert mcpctl(*args).exit_code == 0
     for fmt in ("text", "json"):
         result = mcpctl("servers", "show", "gh", "-o", fmt)
-        assert result.returncode == 0, result.stderr
+        assert result.exit_code == 0, result.stderr
         assert "tok-999888777" not in result.stdout and "key-555444333" not in result.stdout
         assert "***" in result.stdout
 
@@ -193,7 +191,7 @@ def test_list_is_tab_separated_when_piped() -> None:
     add_demo()
     add_remote_with_secret()
     result = mcpctl("servers", "list")
-    assert result.returncode == 0
+    assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "demo\tstdio\tpython -m mcpctl.demo\tyes",
         "x\tstreamable-http\thttp://127.0.0.1:9/mcp\tyes",
@@ -212,7 +210,7 @@ def test_list_json_is_one_array() -> None:
 
 def test_list_without_servers_prints_nothing_on_stdout() -> None:
     result = mcpctl("servers", "list")
-    assert result.returncode == 0
+    assert result.exit_code == 0
     assert result.stdout == ""
     assert "no servers" in result.stderr
     json_result = mcpctl("servers", "list", "-o", "json")
@@ -222,8 +220,8 @@ def test_list_without_servers_prints_nothing_on_stdout() -> None:
 def test_show_prints_the_configuration() -> None:
     add_demo()
     result = mcpctl("servers", "show", "demo")
-    assert result.returncode == 0
-    assert result.stdout == "name: demo\ntransport: stdio\nenabled: True\ncommand: python\nargs: -m mcpctl.demo\n"
+    assert result.exit_code == 0
+    assert result.stdout == "name: demo\ntransport: stdio\nenabled: true\ncommand: python\nargs: -m mcpctl.demo\n"
     assert result.stderr == ""
 
 
@@ -242,7 +240,7 @@ def test_json_errors_are_one_json_line_on_stderr() -> None:
         mcpctl("servers", "show", "nope", "-o", "json"),
         mcpctl("servers", "show", "nope", env={"MCPCTL_OUTPUT": "json"}),
     ):
-        assert result.returncode == 2
+        assert result.exit_code == 2
         assert result.stdout == ""
         lines = result.stderr.splitlines()
         assert len(lines) == 1
@@ -267,7 +265,7 @@ def test_remove_removes_the_server_and_keeps_a_bak() -> None:
     add_remote_with_secret()
     before = user_profile().read_text()
     result = mcpctl("servers", "remove", "demo")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert result.stdout == f"removed server 'demo' from {user_profile()}\n"
     assert user_profile().with_name("profile.toml.bak").read_text() == before
     assert list(tomllib.loads(user_profile().read_text())["servers"]) == ["x"]
@@ -282,6 +280,17 @@ def test_remove_unknown_server_is_exit_2_and_changes_nothing() -> None:
     assert "known servers: demo" in result.stderr
     assert user_profile().read_text() == before
     assert not user_profile().with_name("profile.toml.bak").exists()
+
+
+def test_removing_an_unknown_server_says_there_is_none_and_never_suggests_adding_it() -> None:
+    add_demo()
+    result = mcpctl("servers", "remove", "nope")
+    assert_usage_error(result)
+    assert result.stderr.startswith("mcpctl: error: no server 'nope' in ")
+    assert "servers add" not in result.stderr
+    empty = mcpctl("servers", "remove", "nope", "--profile", "./empty.toml")
+    assert_usage_error(empty)
+    assert "servers add" not in empty.stderr
 
 
 # ======================================================================================================================
@@ -314,7 +323,7 @@ def test_missing_named_profile_is_exit_2() -> None:
 
 def test_version_prints_the_version() -> None:
     result = mcpctl("--version")
-    assert result.returncode == 0
+    assert result.exit_code == 0
     assert result.stdout == f"mcpctl {__version__}\n"
     assert result.stderr == ""
 
@@ -323,7 +332,7 @@ def test_add_to_a_profile_path_under_a_file_is_exit_2_naming_it_without_a_traceb
     blocker = tmp_path / "hostname"
     blocker.write_text("not a directory\n")
     result = mcpctl("servers", "add", "demo", "--profile", str(blocker / "p.toml"), "--", "python", "-m", "mcpctl.demo")
-    assert result.returncode == 2, result.stderr
+    assert result.exit_code == 2, result.stderr
     assert f"cannot write {blocker / 'p.toml'}" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""

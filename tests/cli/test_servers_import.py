@@ -1,15 +1,15 @@
-"""``mcpctl servers import`` run as a subprocess: what it prints where, what it writes, and what it never prints."""
+"""``mcpctl servers import``: what it prints where, what it writes, and what it never prints."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+
+from cli.runner import Result, mcpctl
 
 GITHUB_PAT = "ghp_cliInlineSecret0123456789"
 BEARER = "sk-live-bearer-987654321"
@@ -57,18 +57,6 @@ def _no_foreign_config_vars(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def mcpctl(*args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI as a user runs it: no stdin, piped output, the (isolated) environment and cwd of the test."""
-    return subprocess.run(
-        [sys.executable, "-m", "mcpctl", *args],
-        env=dict(os.environ),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def home() -> Path:
     return Path(os.environ["HOME"])
 
@@ -103,7 +91,7 @@ def existing() -> bytes:
     return user_profile().read_bytes()
 
 
-def assert_no_secret(result: subprocess.CompletedProcess[str]) -> None:
+def assert_no_secret(result: Result) -> None:
     for secret in (GITHUB_PAT, BEARER):
         assert secret not in result.stdout
         assert secret not in result.stderr
@@ -116,7 +104,7 @@ def assert_no_secret(result: subprocess.CompletedProcess[str]) -> None:
 
 def test_dry_run_prints_toml_that_parses_and_writes_nothing(claude_desktop: Path, vscode: Path) -> None:
     result = mcpctl("servers", "import", "--dry-run")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     servers = tomllib.loads(result.stdout)["servers"]
     assert list(servers) == ["github", "filesystem", "remote", "static"]
     assert servers["remote"] == {
@@ -148,7 +136,7 @@ def test_import_appends_and_keeps_the_existing_profile_byte_for_byte(
     existing: bytes, claude_desktop: Path, vscode: Path
 ) -> None:
     result = mcpctl("servers", "import")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     after = user_profile().read_bytes()
     assert after.startswith(existing)
     data = tomllib.loads(after.decode())
@@ -164,7 +152,7 @@ def test_import_appends_and_keeps_the_existing_profile_byte_for_byte(
 
 def test_inline_secrets_are_written_but_flagged_by_name_never_printed(claude_desktop: Path, vscode: Path) -> None:
     result = mcpctl("servers", "import")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert_no_secret(result)
     assert (
         "mcpctl: warning: server 'github' from Claude Desktop: env.GITHUB_PERSONAL_ACCESS_TOKEN: inline secret"
@@ -175,15 +163,15 @@ def test_inline_secrets_are_written_but_flagged_by_name_never_printed(claude_des
     written = tomllib.loads(user_profile().read_text())["servers"]
     assert written["github"]["env"]["GITHUB_PERSONAL_ACCESS_TOKEN"] == GITHUB_PAT
     shown = mcpctl("servers", "show", "github")
-    assert shown.returncode == 0
+    assert shown.exit_code == 0
     assert GITHUB_PAT not in shown.stdout
 
 
 def test_rerun_is_idempotent(claude_desktop: Path) -> None:
-    assert mcpctl("servers", "import").returncode == 0
+    assert mcpctl("servers", "import").exit_code == 0
     before = user_profile().read_bytes()
     again = mcpctl("servers", "import")
-    assert again.returncode == 0, again.stderr
+    assert again.exit_code == 0, again.stderr
     assert again.stdout == f"imported 0 servers into {user_profile()}\n"
     assert "already in the profile as 'github'" in again.stderr
     assert user_profile().read_bytes() == before
@@ -191,7 +179,7 @@ def test_rerun_is_idempotent(claude_desktop: Path) -> None:
 
 def test_prefix_imports_the_clashing_server_under_a_new_name(existing: bytes, claude_desktop: Path) -> None:
     result = mcpctl("servers", "import", "--from", "claude", "--prefix", "claude-")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert user_profile().read_bytes().startswith(existing)
     servers = tomllib.loads(user_profile().read_text())["servers"]
     assert servers["github"]["command"] == "docker"
@@ -201,7 +189,7 @@ def test_prefix_imports_the_clashing_server_under_a_new_name(existing: bytes, cl
 
 def test_force_replaces_and_keeps_a_backup(existing: bytes, claude_desktop: Path) -> None:
     result = mcpctl("servers", "import", "--from", "claude", "--force")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "github (replaced)" in result.stdout
     servers = tomllib.loads(user_profile().read_text())["servers"]
     assert servers["github"]["command"] == "npx"
@@ -211,14 +199,14 @@ def test_force_replaces_and_keeps_a_backup(existing: bytes, claude_desktop: Path
 
 def test_prefix_with_force_is_exit_2(claude_desktop: Path) -> None:
     result = mcpctl("servers", "import", "--prefix", "x-", "--force")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith("mcpctl: error: use either --prefix")
 
 
 def test_json_output_lists_imported_skipped_and_warnings(existing: bytes, claude_desktop: Path) -> None:
     result = mcpctl("servers", "import", "--from", "claude", "-o", "json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert set(doc) == {"profile", "dry_run", "imported", "skipped", "warnings"}
     assert [i["name"] for i in doc["imported"]] == ["filesystem"]
@@ -230,7 +218,7 @@ def test_json_output_lists_imported_skipped_and_warnings(existing: bytes, claude
 
 def test_json_dry_run_masks_secrets_in_the_config(claude_desktop: Path) -> None:
     result = mcpctl("servers", "import", "--from", "claude", "--dry-run", "-o", "json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     github = next(i for i in doc["imported"] if i["name"] == "github")
     assert github["config"]["env"] == {"GITHUB_PERSONAL_ACCESS_TOKEN": "***"}
@@ -241,14 +229,14 @@ def test_json_dry_run_masks_secrets_in_the_config(claude_desktop: Path) -> None:
 
 def test_quiet_silences_notes_but_keeps_warnings(claude_desktop: Path) -> None:
     result = mcpctl("servers", "import", "-q")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     lines = result.stderr.splitlines()
     assert lines and all(line.startswith("mcpctl: warning:") for line in lines)
 
 
 def test_profile_option_writes_a_project_profile(claude_desktop: Path) -> None:
     result = mcpctl("servers", "import", "--from", "claude", "--profile", "./mcpctl.toml")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert set(tomllib.loads(Path("mcpctl.toml").read_text())["servers"]) == {"github", "filesystem"}
     assert not user_profile().exists()
 
@@ -257,7 +245,7 @@ def test_codex_home_file_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     write(tmp_path / "codex" / "config.toml", '[mcp_servers.docs]\ncommand = "docs-mcp"\nstartup_timeout_ms = 2500\n')
     monkeypatch.setenv("CODEX_HOME", str(tmp_path / "codex"))
     result = mcpctl("servers", "import", "--from", "codex", "--dry-run")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert result.stdout == '[servers.docs]\ncommand = "docs-mcp"\nstartup_timeout_sec = 2.5\n'
 
 
@@ -268,7 +256,7 @@ def test_codex_home_file_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 
 def test_nothing_found_is_exit_2_listing_the_places_looked() -> None:
     result = mcpctl("servers", "import")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith("mcpctl: error: no MCP servers found to import\n")
     assert f"Claude Desktop: not found ({config() / 'Claude' / 'claude_desktop_config.json'})" in result.stderr
@@ -279,7 +267,7 @@ def test_nothing_found_is_exit_2_listing_the_places_looked() -> None:
 
 def test_nothing_found_with_json_output_is_one_error_line() -> None:
     result = mcpctl("servers", "import", "--from", "cursor", "-o", "json")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert result.stdout == ""
     error = json.loads(result.stderr)["error"]
     assert error["type"] == "usage"
@@ -289,7 +277,7 @@ def test_nothing_found_with_json_output_is_one_error_line() -> None:
 def test_invalid_source_is_exit_2_naming_file_and_line(claude_desktop: Path) -> None:
     bad = write(Path.cwd() / ".vscode" / "mcp.json", '{\n  "servers": {\n    "a": {"command": "x"}\n    "b": {}\n')
     result = mcpctl("servers", "import")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"mcpctl: error: {bad}: invalid JSON at line 4")
     assert "Traceback" not in result.stderr
@@ -298,14 +286,14 @@ def test_invalid_source_is_exit_2_naming_file_and_line(claude_desktop: Path) -> 
 
 def test_missing_file_given_by_path_is_exit_2() -> None:
     result = mcpctl("servers", "import", "--from", "nowhere.json")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "nowhere.json: no such file" in result.stderr
 
 
 def test_invalid_existing_profile_is_exit_2(claude_desktop: Path) -> None:
     write(user_profile(), "[servers.x\n")
     result = mcpctl("servers", "import")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "invalid TOML" in result.stderr
 
 
@@ -321,14 +309,8 @@ def test_import_from_a_file_nested_too_deeply_is_exit_2_without_a_traceback(
 ) -> None:
     source = tmp_path / name
     source.write_text(text)
-    result = subprocess.run(
-        [sys.executable, "-m", "mcpctl", "servers", "import", "--from", str(source), "--dry-run"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2, result.stderr
+    result = mcpctl("servers", "import", "--from", str(source), "--dry-run")
+    assert result.exit_code == 2, result.stderr
     assert "nested too deeply" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""

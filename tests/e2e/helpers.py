@@ -1,31 +1,38 @@
-"""Helpers for the end-to-end tests: run the installed ``mcpctl`` as a subprocess.
+"""The one way the end-to-end tests run mcpctl: the installed console script as a subprocess.
 
-Every test asserts the exit code, stdout and stderr separately (``style.md`` §13), and that
-no Python traceback ever reaches stderr.
+``run_mcpctl`` runs it to completion; ``mcpctl_argv`` is its argv for the tests that must hold the process
+(signals, ``| head``, a pseudo-terminal). Every test asserts the exit code, stdout and stderr separately
+(``style.md`` §13), and that no Python traceback ever reaches stderr (``assert_clean_stderr``).
+
+The server command lines and profile writers are shared with the in-process tests (``tests/conftest.py``);
+they are re-exported here so an end-to-end test has one import.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-FAULTY_PATH = str(REPO_ROOT / "tests" / "servers" / "faulty.py")
-PY = shlex.quote(sys.executable)
-#: ``--stdio`` command lines (shell-split by mcpctl).
-DEMO = f"{PY} -m mcpctl.demo"
+from conftest import DEMO, PY, REPO_ROOT, TRACEBACK_MARKS, faulty, flaky, stdio_server, write_profile
 
-
-def faulty(fault: str, arg: str | None = None) -> str:
-    """The ``--stdio`` command line of the faulty test server."""
-    extra = f" --arg {shlex.quote(arg)}" if arg is not None else ""
-    return f"{PY} {shlex.quote(FAULTY_PATH)} --fault {shlex.quote(fault)}{extra}"
+__all__ = [
+    "DEMO",
+    "PY",
+    "REPO_ROOT",
+    "Run",
+    "assert_clean_stderr",
+    "faulty",
+    "flaky",
+    "mcpctl_argv",
+    "run_mcpctl",
+    "stdio_server",
+    "write_profile",
+]
 
 
 def mcpctl_argv(*args: str) -> list[str]:
@@ -43,7 +50,7 @@ class Run(subprocess.CompletedProcess[str]):
 
 
 def run_mcpctl(*args: str, input: str | None = None, timeout: float = 60, env: Mapping[str, str] | None = None) -> Run:
-    """Run ``python -m mcpctl ARGS`` (stdin from ``input``, else /dev/null); never inherits a TTY.
+    """Run the installed ``mcpctl ARGS`` (stdin from ``input``, else /dev/null); never inherits a TTY.
 
     ``env`` is added on top of the (test-isolated) environment. ``.elapsed`` says how long it took.
     """
@@ -60,42 +67,5 @@ def run_mcpctl(*args: str, input: str | None = None, timeout: float = 60, env: M
 
 def assert_clean_stderr(result: subprocess.CompletedProcess[str]) -> None:
     """No Python traceback (ours or the SDK's) on stderr."""
-    assert "Traceback" not in result.stderr, result.stderr
-    assert "Exception Group" not in result.stderr, result.stderr
-
-
-def stdio_server(command_line: str, **extra: Any) -> dict[str, Any]:
-    """A profile ``[servers.NAME]`` table for a ``--stdio``-style command line."""
-    words = shlex.split(command_line)
-    return {"command": words[0], "args": words[1:], **extra}
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, Sequence):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{_toml_value(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def write_profile(
-    path: Path, servers: Mapping[str, Mapping[str, Any]], defaults: Mapping[str, Any] | None = None
-) -> Path:
-    """Write a profile with these ``[servers.NAME]`` tables (and ``[defaults]``); returns ``path``."""
-    lines: list[str] = []
-    if defaults:
-        lines.append("[defaults]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in defaults.items()]
-        lines.append("")
-    for name, table in servers.items():
-        lines.append(f"[servers.{name}]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
-        lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    for mark in TRACEBACK_MARKS:
+        assert mark not in result.stderr, result.stderr

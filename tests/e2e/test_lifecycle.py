@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import pids_alive, read_pids, wait_pids_gone
@@ -50,6 +52,28 @@ def wait_for_pids(path: Path, count: int, timeout: float = 20.0) -> list[int]:
         time.sleep(0.05)
     assert len(pids) >= count, f"the server did not write {count} pids to {path}"
     return pids
+
+
+def wait_for_trace(
+    path: Path, proc: subprocess.Popen[str], done: Callable[[list[dict[str, Any]]], bool], timeout: float = 20.0
+) -> None:
+    """Wait until the ``--trace`` records written so far satisfy ``done`` (while mcpctl is still running)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(FileNotFoundError):
+            text = path.read_text()
+            complete = text[: text.rfind("\n") + 1]  # not a record still being written
+            if done([json.loads(line) for line in complete.splitlines()]):
+                return
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"the trace never showed what was awaited: {path.read_text()!r}"
+        time.sleep(0.02)
+
+
+def requests_sent(records: list[dict[str, Any]], method: str | None = None) -> list[dict[str, Any]]:
+    """The messages mcpctl sent (requests of ``method``, if given)."""
+    out = [r["message"] for r in records if r["dir"] == "out"]
+    return [m for m in out if m.get("method") == method] if method else out
 
 
 def wait_for_children(pid: int, timeout: float = 20.0) -> list[int]:
@@ -102,10 +126,15 @@ def test_grandchildren_are_gone_after_a_successful_call(pidfile: Path) -> None:
     assert pids_alive(pids) == []
 
 
-def test_a_server_ignoring_sigterm_is_killed(pidfile: Path) -> None:
-    r = run_mcpctl("call", "--stdio", faulty("ignore-sigterm"), "echo", "message=x", timeout=30)
+def test_a_server_ignoring_sigterm_is_killed(pidfile: Path, tmp_path: Path) -> None:
+    trace = tmp_path / "wire.jsonl"
+    r = run_mcpctl("call", "--stdio", faulty("ignore-sigterm"), "echo", "message=x", "--trace", str(trace), timeout=30)
+    ended = time.time()  # the trace's clock
     assert r.returncode == 0, r.stderr
-    assert r.elapsed < 5
+    # From the answer to mcpctl's exit: stdin closed, a short grace, SIGTERM ignored, SIGKILL after TERM_GRACE (2 s).
+    # (Measured from the answer, not from the start: starting two interpreters is slow on a loaded machine.)
+    answered = max(record["ts"] for record in map(json.loads, trace.read_text().splitlines()) if record["dir"] == "in")
+    assert ended - answered < 5
     assert r.stdout == "x\n"
     assert_clean_stderr(r)
     pids = read_pids(pidfile)
@@ -154,11 +183,15 @@ def test_grandchildren_are_gone_after_tools_list(pidfile: Path) -> None:
     ids=["SIGINT", "SIGTERM"],
 )
 def test_signal_during_a_call_shuts_the_server_down_first(
-    spawned: list[subprocess.Popen[str]], signum: signal.Signals, code: int, word: str
+    spawned: list[subprocess.Popen[str]], tmp_path: Path, signum: signal.Signals, code: int, word: str
 ) -> None:
-    proc, server = start_mcpctl(spawned, "call", "--stdio", DEMO_WITH_GRANDCHILD, "slow", "seconds=30")
+    trace = tmp_path / "wire.jsonl"
+    proc, server = start_mcpctl(
+        spawned, "call", "--stdio", DEMO_WITH_GRANDCHILD, "slow", "seconds=30", "--trace", str(trace)
+    )
     grandchildren = wait_for_children(server)
-    time.sleep(1.5)  # connected and waiting for the tool by now (a connect takes well under a second)
+    # Connected, and waiting for the tool:
+    wait_for_trace(trace, proc, lambda records: bool(requests_sent(records, "tools/call")))
     assert proc.poll() is None
     sent = time.monotonic()
     proc.send_signal(signum)
@@ -173,12 +206,22 @@ def test_signal_during_a_call_shuts_the_server_down_first(
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
 def test_signal_while_connecting_shuts_the_server_down(
-    spawned: list[subprocess.Popen[str]], signum: signal.Signals, code: int
+    spawned: list[subprocess.Popen[str]], tmp_path: Path, signum: signal.Signals, code: int
 ) -> None:
+    trace = tmp_path / "wire.jsonl"
     proc, server = start_mcpctl(
-        spawned, "call", "--stdio", faulty("hang-at-start"), "echo", "message=x", "--connect-timeout", "60"
+        spawned,
+        "call",
+        "--stdio",
+        faulty("hang-at-start"),
+        "echo",
+        "message=x",
+        "--connect-timeout",
+        "60",
+        "--trace",
+        str(trace),
     )
-    time.sleep(1.0)
+    wait_for_trace(trace, proc, lambda records: bool(requests_sent(records)))  # connecting: the first request is out
     assert proc.poll() is None
     sent = time.monotonic()
     proc.send_signal(signum)
@@ -198,12 +241,15 @@ def test_signal_during_a_batch_flushes_finished_results_and_shuts_the_server_dow
     lines += [f'{{"id": "s{i}", "tool": "slow", "arguments": {{"seconds": 30}}}}' for i in range(3)]
     calls = tmp_path / "calls.jsonl"
     calls.write_text("\n".join(lines) + "\n")
-    proc, server = start_mcpctl(spawned, "batch", str(calls), "--stdio", DEMO_WITH_GRANDCHILD, "-j", "1")
+    trace = tmp_path / "wire.jsonl"
+    proc, server = start_mcpctl(
+        spawned, "batch", str(calls), "--stdio", DEMO_WITH_GRANDCHILD, "-j", "1", "--trace", str(trace)
+    )
     grandchildren = wait_for_children(server)
     assert proc.stdout is not None
     first = [proc.stdout.readline() for _ in range(3)]  # streamed as they finish
     assert [line.split('"id":"')[1][:2] for line in first] == ["e0", "e1", "e2"]
-    time.sleep(0.5)
+    wait_for_trace(trace, proc, lambda records: len(requests_sent(records, "tools/call")) >= 4)  # s0 is in flight
     sent = time.monotonic()
     proc.send_signal(signum)
     rest, stderr = proc.communicate(timeout=15)

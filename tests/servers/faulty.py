@@ -16,19 +16,38 @@ banner             prints "Welcome to faulty server v1" on stdout before serving
 crash-on-call      tool ``crash`` writes "boom: crashed in tool" to stderr, then ``os._exit(7)``
 garbage-on-call    tool ``garbage`` writes a non-JSON line to the real stdout, then returns "ok"
 bad-utf8           tool ``badbytes`` answers with a response line containing the raw byte 0xff (stdlib)
-never-answer       tool ``hang`` never returns
+never-answer       tool ``hang`` never returns (first appending "hang" to $FAULTY_CALLS, if set)
 big                tool ``big(mb=10)`` returns a text of exactly mb*1024*1024 characters
 raise              tool ``boom`` raises a plain exception (isError result)
 jsonrpc-error      tool ``rpcfail`` answers JSON-RPC error -32099 "custom failure" data {"why": "because"}
+answer-error       tool ``lookup`` (readOnlyHint) answers JSON-RPC error ``--arg`` (default -32000) "lookup failed
+                   on the server (code N)"; each call appends "lookup" to $FAULTY_CALLS, if set
 bad-structured     tool ``liar`` declares an outputSchema (n: integer) but returns {"n": "not-int"}
-grandchild         spawns ``sleep 300`` in its process group; pids (own, then grandchild) -> $FAULTY_PIDFILE
+grandchild         spawns ``sleep 300`` in its process group; pids (own, then grandchild) -> $FAULTY_PIDFILE;
+                   ``--arg setpgid``: the ``sleep`` leaves the group (setpgid(0, 0)) but stays in the session
 ignore-sigterm     ignores SIGTERM and keeps running after stdin EOF; pid -> $FAULTY_PIDFILE
 legacy             stdlib, handshake era only (initialize -> 2025-06-18, server/discover -> -32601);
-                   ``--arg ignore`` silently ignores unknown methods instead
+                   ``--arg ignore`` silently ignores unknown methods instead; ``--arg noisy`` logs a 40-line
+                   dump to stderr for each unknown method (as fastmcp 2.x does) and adds tool ``crash``
 paged              tools/list pages t1..t5 two at a time; ``--arg repeat`` repeats the same nextCursor forever
+args               stdlib: tool ``show`` (``title: null``; unions, arrays, extra properties allowed) and tool
+                   ``strict`` (additionalProperties false) answer their arguments as JSON text; answers carry only
+                   the keys the spec requires (no isError)
+escapes            stdlib: ``HOSTILE`` terminal controls in serverInfo, instructions, the stderr banner, tool
+                   ``evil…`` (name, title, description, argument name); ``shout`` logs {"msg": …, "extra": null}
+                   and answers text with them; ``rpcfail`` answers JSON-RPC error -32099 with them
+many-tools         stdlib: ``--arg N`` (default 2000) tools ``tool00000``… with 70-character descriptions
+echo-args          stdlib: tool ``login(user, password, db: object)`` answers its arguments as JSON text
+long-lines         stdlib: tool ``big(mb)`` answers a text of exactly mb MiB on one line; tool ``noise(mb)`` writes
+                   mb MiB to stderr without a newline, then answers "ok"
+unparsable         stdlib: tools ``array`` (result is an array), ``deep`` (result nested 100,000 deep) and
+                   ``surrogate`` (text with a lone surrogate escape) answer lines the SDK cannot parse
+cancel-spy         tool ``slow`` appends "slow <request id>" to $FAULTY_CALLS and never returns; each
+                   notifications/cancelled appends "cancelled <requestId>"
 =================  =====================================================================================
 
-Stdlib-only faults (crash-at-start, hang-at-start, bad-utf8, legacy) never import the SDK, so they start fast.
+Stdlib-only faults (crash-at-start, hang-at-start, bad-utf8, legacy, long-lines, unparsable) never import the SDK, so
+they start fast.
 Servers exit promptly on stdin EOF unless the fault says otherwise.
 """
 
@@ -57,15 +76,34 @@ FAULTS = (
     "big",
     "raise",
     "jsonrpc-error",
+    "answer-error",
     "bad-structured",
     "grandchild",
     "ignore-sigterm",
     "legacy",
     "paged",
+    "args",
+    "escapes",
+    "many-tools",
+    "echo-args",
+    "long-lines",
+    "unparsable",
+    "cancel-spy",
 )
-STDIO_ONLY = ("hang-at-start", "bad-utf8", "legacy")
+STDIO_ONLY = (
+    "hang-at-start",
+    "bad-utf8",
+    "legacy",
+    "args",
+    "escapes",
+    "many-tools",
+    "echo-args",
+    "long-lines",
+    "unparsable",
+)
 
 BANNER = "Welcome to faulty server v1"
+NOISE = "probe-noise"
 GARBAGE = "this is not JSON-RPC, just garbage on stdout"
 BIG_PATTERN = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n"  # 64 characters
 HANDSHAKE_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18")
@@ -92,6 +130,14 @@ def write_pids(*pids: int) -> None:
         os.fsync(f.fileno())
 
 
+def note_call(tool: str) -> None:
+    """Append the tool's name to $FAULTY_CALLS, if set: a test can wait until a call is in flight."""
+    path = os.environ.get("FAULTY_CALLS")
+    if path:
+        with open(path, "a", encoding="ascii") as f:
+            f.write(f"{tool}\n")
+
+
 def big_text(mb: int) -> str:
     """Deterministic text of exactly ``mb`` MiB characters."""
     n = mb * 1024 * 1024
@@ -106,9 +152,10 @@ def big_text(mb: int) -> str:
 class RawServer:
     """A minimal newline-delimited JSON-RPC MCP server that speaks only the ``initialize`` handshake era."""
 
-    def __init__(self, name: str, *, ignore_unknown: bool = False) -> None:
+    def __init__(self, name: str, *, ignore_unknown: bool = False, noisy: bool = False) -> None:
         self.name = name
         self.ignore_unknown = ignore_unknown
+        self.noisy = noisy
         self.version = HANDSHAKE_VERSIONS[-1]
         self.tools: dict[str, tuple[dict[str, Any], Callable[[dict[str, Any]], dict[str, Any] | bytes]]] = {}
         self.add_tool(
@@ -170,6 +217,8 @@ class RawServer:
             if isinstance(result, bytes):
                 return result.replace(b'"@ID@"', json.dumps(msg_id).encode())
             return ok(result)
+        if self.noisy:
+            log_noise(msg)
         if self.ignore_unknown:
             return None
         return err(-32601, "Method not found", method)
@@ -192,7 +241,12 @@ class RawServer:
 
 
 def run_legacy(arg: str | None) -> None:
-    srv = RawServer("faulty-legacy", ignore_unknown=arg == "ignore")
+    srv = RawServer("faulty-legacy", ignore_unknown=arg == "ignore", noisy=arg == "noisy")
+    if arg == "noisy":
+        srv.add_tool(
+            {"name": "crash", "description": "Crash (exit status 7).", "inputSchema": {"type": "object"}},
+            lambda _: crash_now(),
+        )
 
     def add(a: dict[str, Any]) -> dict[str, Any]:
         total = int(a["a"]) + int(a["b"])
@@ -216,6 +270,83 @@ def run_legacy(arg: str | None) -> None:
     srv.serve()
 
 
+def crash_now() -> dict[str, Any]:
+    sys.stderr.write("boom: crashed in tool\n")
+    sys.stderr.flush()
+    os._exit(7)
+
+
+def log_noise(msg: dict[str, Any]) -> None:
+    """What fastmcp 2.x / mcp 1.x servers log for an unknown method: a pydantic dump, one line per union member."""
+    lines = [f"{NOISE}: {len(msg)} validation errors for ClientRequest"]
+    lines += [f"{NOISE} {i}: Input tag {msg.get('method')!r} does not match any expected tag" for i in range(40)]
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
+
+
+def run_long_lines() -> None:
+    srv = RawServer("faulty-long-lines")
+    mb_schema = {"type": "object", "properties": {"mb": {"type": "integer"}}, "required": ["mb"]}
+
+    def noise(a: dict[str, Any]) -> dict[str, Any]:
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(int(a["mb"])):
+            sys.stderr.buffer.write(chunk)
+        sys.stderr.buffer.flush()
+        return srv.text("ok")
+
+    srv.add_tool(
+        {"name": "big", "description": "A text of mb MiB.", "inputSchema": mb_schema},
+        lambda a: srv.text(big_text(int(a["mb"]))),
+    )
+    srv.add_tool({"name": "noise", "description": "mb MiB of stderr, no newline.", "inputSchema": mb_schema}, noise)
+    srv.serve()
+
+
+def run_unparsable() -> None:
+    srv = RawServer("faulty-unparsable")
+    depth = 100_000
+    answers = {
+        "array": b'{"jsonrpc":"2.0","id":"@ID@","result":[1,2,3]}',
+        "deep": b'{"jsonrpc":"2.0","id":"@ID@","result":{"deep":' + b"[" * depth + b"]" * depth + b"}}",
+        "surrogate": b'{"jsonrpc":"2.0","id":"@ID@","result":{"content":[{"type":"text","text":"\\ud800"}]}}',
+    }
+    for name, line in answers.items():
+        spec = {
+            "name": name,
+            "description": f"An answer the SDK cannot parse ({name}).",
+            "inputSchema": {"type": "object"},
+        }
+        srv.add_tool(spec, lambda _, line=line: line)
+    srv.serve()
+
+
+ARGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": ["integer", "string"]},
+        "ratio": {"anyOf": [{"type": "number"}, {"type": "string"}]},
+        "max_length": {"type": "integer"},
+        "tags": {"type": "array", "items": {"type": "integer"}},
+        "names": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+    },
+}
+
+
+def run_args() -> None:
+    srv = RawServer("faulty-args")
+
+    def show(a: dict[str, Any]) -> dict[str, Any]:
+        return {"content": [{"type": "text", "text": json.dumps(a, sort_keys=True)}]}
+
+    strict = {"type": "object", "properties": {"max_length": {"type": "integer"}}, "additionalProperties": False}
+    srv.add_tool(
+        {"name": "show", "title": None, "description": "Answer the arguments.", "inputSchema": ARGS_SCHEMA}, show
+    )
+    srv.add_tool({"name": "strict", "description": "Answer the arguments.", "inputSchema": strict}, show)
+    srv.serve()
+
+
 def run_bad_utf8() -> None:
     srv = RawServer("faulty-bad-utf8")
 
@@ -235,16 +366,78 @@ def run_bad_utf8() -> None:
     srv.serve()
 
 
+#: Terminal controls a hostile server hides in what it sends: OSC 52 (write the clipboard), clear the screen,
+#: retitle the window, BEL, backspaces over text, and a one-byte C1 CSI (``\x9b``).
+HOSTILE = "\x1b]52;c;aGVsbG8=\x07\x1b[2J\x1b]0;pwned\x07\x08\x08\x9b31m"
+
+
+class HostileServer(RawServer):
+    """A RawServer whose serverInfo and instructions carry ``HOSTILE``, with logging (``escapes``)."""
+
+    def handle(self, msg: dict[str, Any]) -> dict[str, Any] | bytes | None:
+        if msg.get("method") == "logging/setLevel" and "id" in msg:
+            return {"jsonrpc": "2.0", "id": msg["id"], "result": {}}
+        reply = super().handle(msg)
+        if msg.get("method") == "initialize" and isinstance(reply, dict):
+            info = {"name": f"evil{HOSTILE}", "version": f"6{HOSTILE}", "title": f"title{HOSTILE}"}
+            reply["result"] |= {"serverInfo": info, "instructions": f"first{HOSTILE}\nsecond{HOSTILE}"}
+            reply["result"]["capabilities"]["logging"] = {}
+        return reply
+
+
+def run_escapes() -> None:
+    srv = HostileServer("faulty-escapes")
+    sys.stderr.write(f"starting{HOSTILE}\n")
+    sys.stderr.flush()
+    arg = {"type": "string", "description": f"argdesc{HOSTILE}"}
+    evil = {"type": "object", "properties": {f"arg{HOSTILE}": arg}, "required": [f"arg{HOSTILE}"]}
+    srv.add_tool(
+        {"name": f"evil{HOSTILE}", "title": f"title{HOSTILE}", "description": f"desc{HOSTILE}", "inputSchema": evil},
+        lambda _: srv.text("ok"),
+    )
+
+    def shout(_: dict[str, Any]) -> dict[str, Any]:
+        data = {"msg": f"working{HOSTILE}", "extra": None}
+        srv.send({"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": data}})
+        return srv.text(f"answer{HOSTILE}")
+
+    def rpcfail(_: dict[str, Any]) -> bytes:
+        error = {"code": -32099, "message": f"failed{HOSTILE}"}
+        return json.dumps({"jsonrpc": "2.0", "id": "@ID@", "error": error}).encode()
+
+    srv.add_tool({"name": "shout", "description": "Log, then answer.", "inputSchema": {"type": "object"}}, shout)
+    srv.add_tool({"name": "rpcfail", "description": "Fail.", "inputSchema": {"type": "object"}}, rpcfail)
+    srv.serve()
+
+
+def run_echo_args() -> None:
+    srv = RawServer("faulty-echo-args")
+    props = {"user": {"type": "string"}, "password": {"type": "string"}, "db": {"type": "object"}}
+    schema = {"type": "object", "properties": props, "required": ["password"]}
+    login = {"name": "login", "description": "Answer the arguments as JSON.", "inputSchema": schema}
+    srv.add_tool(login, lambda a: srv.text(json.dumps(a, sort_keys=True)))
+    srv.serve()
+
+
+def run_many_tools(arg: str | None) -> None:
+    srv = RawServer("faulty-many-tools")
+    for i in range(int(arg or 2000)):
+        spec = {"name": f"tool{i:05d}", "description": f"Tool {i:05d}: " + "x" * 58, "inputSchema": MESSAGE_SCHEMA}
+        srv.add_tool(spec, lambda a: srv.text(str(a["message"])))
+    srv.serve()
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # SDK servers
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def build_mcpserver(fault: str) -> Any:
+def build_mcpserver(fault: str, arg: str | None = None) -> Any:
     """An MCPServer with echo plus the tool for ``fault``."""
     import anyio
     from mcp.server.mcpserver import MCPServer
     from mcp.shared.exceptions import MCPError
+    from mcp.types import ToolAnnotations
 
     mcp = MCPServer("faulty", version="1.0.0", instructions=f"Test server with fault {fault!r}.", log_level="WARNING")
 
@@ -271,6 +464,7 @@ def build_mcpserver(fault: str) -> Any:
 
         @mcp.tool(description="Never return.")
         async def hang() -> str:
+            note_call("hang")
             await anyio.sleep_forever()
             return "unreachable"
 
@@ -292,7 +486,37 @@ def build_mcpserver(fault: str) -> Any:
         def rpcfail() -> str:
             raise MCPError(-32099, "custom failure", data={"why": "because"})
 
+    elif fault == "cancel-spy":
+        add_cancel_spy(mcp)
+    elif fault == "answer-error":
+        code = int(arg or "-32000")
+
+        @mcp.tool(description="Look something up; fails.", annotations=ToolAnnotations(read_only_hint=True))
+        def lookup() -> str:
+            note_call("lookup")
+            raise MCPError(code, f"lookup failed on the server (code {code})")
+
     return mcp
+
+
+def add_cancel_spy(mcp: Any) -> None:
+    """Tool ``slow`` (never returns) and a ``notifications/cancelled`` handler, both noted in $FAULTY_CALLS."""
+    import anyio
+    from mcp.server.mcpserver import Context
+    from mcp.types import CancelledNotificationParams
+
+    async def slow(ctx: Context) -> str:
+        note_call(f"slow {ctx.request_id}")
+        await anyio.sleep_forever()
+        return "unreachable"
+
+    slow.__annotations__ = {"ctx": Context, "return": str}  # resolved here: Context is imported locally
+    mcp.tool(description="Never return (until cancelled).")(slow)
+
+    async def cancelled(ctx: Any, params: CancelledNotificationParams) -> None:
+        note_call(f"cancelled {params.request_id}")
+
+    mcp._lowlevel_server.add_notification_handler("notifications/cancelled", CancelledNotificationParams, cancelled)
 
 
 def build_lowlevel(fault: str, arg: str | None) -> Any:
@@ -402,8 +626,28 @@ def main(argv: list[str] | None = None) -> int:
     if fault == "bad-utf8":
         run_bad_utf8()
         return 0
+    if fault == "args":
+        run_args()
+        return 0
+    if fault == "escapes":
+        run_escapes()
+        return 0
+    if fault == "many-tools":
+        run_many_tools(args.arg)
+        return 0
+    if fault == "echo-args":
+        run_echo_args()
+        return 0
+    if fault == "long-lines":
+        run_long_lines()
+        return 0
+    if fault == "unparsable":
+        run_unparsable()
+        return 0
 
-    server = build_lowlevel(fault, args.arg) if fault in ("bad-structured", "paged") else build_mcpserver(fault)
+    server = (
+        build_lowlevel(fault, args.arg) if fault in ("bad-structured", "paged") else build_mcpserver(fault, args.arg)
+    )
 
     if fault == "slow-start":
         time.sleep(float(args.arg) if args.arg else 2.0)
@@ -411,7 +655,11 @@ def main(argv: list[str] | None = None) -> int:
         os.write(REAL_STDOUT_FD, (BANNER + "\n").encode())
     elif fault == "grandchild":
         child = subprocess.Popen(
-            ["sleep", "300"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            ["sleep", "300"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            process_group=0 if args.arg == "setpgid" else None,
         )
         write_pids(os.getpid(), child.pid)
     elif fault == "ignore-sigterm":

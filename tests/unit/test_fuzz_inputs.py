@@ -17,7 +17,7 @@ from mcpctl.core.errors import ProfileError, UsageError
 from mcpctl.core.profile import SERVER_KEYS, Profile, parse_profile
 from mcpctl.ops.batch.file import LINE_KEYS, BatchLine, read_batch
 
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile (conftest)
 PROFILE = Path("fuzz.toml")
 
 # Numbers at and past the edges: huge (no float for them), over Python's 4300-digit int limit, not finite.

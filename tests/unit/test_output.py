@@ -11,6 +11,7 @@ import pytest
 from mcpctl.core.errors import AuthError, HttpStatusError, McpctlError, ProtocolError, UsageError
 from mcpctl.core.secrets import MASK, redact
 from mcpctl.core.wire import dump_json
+from mcpctl.output.sanitize import cell, json_safe, visible
 from mcpctl.output.streams import Streams
 from mcpctl.output.writer import Output, Table, first_line
 
@@ -55,7 +56,7 @@ def test_piped_table_is_tab_separated_without_header_or_ansi() -> None:
 def test_piped_table_cells_never_break_the_row_layout() -> None:
     output = make(tty=False)
     output.table(Table(["A", "B"], [["one\ttab", "two\nlines\r"]]))
-    assert out_of(output) == "one tab\ttwo lines \n"
+    assert out_of(output) == "one\\ttab\ttwo\\nlines\\r\n"
 
 
 def test_piped_table_is_not_truncated() -> None:
@@ -265,3 +266,72 @@ def test_notes_are_silenced_by_quiet_but_warnings_are_not() -> None:
     output = make()
     output.note("a note")
     assert err_of(output) == "a note\n"
+
+
+# ======================================================================================================================
+# Server text: control characters shown, never obeyed
+# ======================================================================================================================
+
+
+def test_control_characters_are_shown_as_escapes_in_text_and_cells() -> None:
+    hostile = "a\x1b]52;c;eA==\x07b\x08\x9b2J\x7f\x00\rc\r\nd\te\nf"
+    assert visible(hostile) == "a\\x1b]52;c;eA==\\x07b\\x08\\x9b2J\\x7f\\x00\\rc\r\nd\te\nf"
+    assert cell(hostile) == "a\\x1b]52;c;eA==\\x07b\\x08\\x9b2J\\x7f\\x00\\rc\\r\\nd\\te\\nf"
+    assert visible("héllo — ok\n") == "héllo — ok\n"
+
+
+def test_json_safe_spells_del_and_c1_as_unicode_escapes_keeping_the_value() -> None:
+    text = dump_json({"name": "x\x9b\x7f\x1b"})
+    assert "\x9b" in text and "\x7f" in text  # json.dumps(ensure_ascii=False) leaves them raw
+    safe = json_safe(text)
+    assert safe == '{"name":"x\\u009b\\u007f\\u001b"}'
+    assert json.loads(safe) == {"name": "x\x9b\x7f\x1b"}
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_error_lines_warnings_and_server_stderr_show_control_characters(tty: bool) -> None:
+    output = make(tty=tty)
+    output.error(AuthError("refused\x1b[2J", hint='WWW-Authenticate: Bearer realm="\x9b31m"', details=["d\x07"]))
+    output.warn("w\x1b]0;title\x07")
+    output.server_stderr("srv", "line\x08\x08")
+    assert err_of(output) == (
+        'mcpctl: error: refused\\x1b[2J\n  d\\x07\nhint: WWW-Authenticate: Bearer realm="\\x9b31m"\n'
+        "mcpctl: warning: w\\x1b]0;title\\x07\n[srv] line\\x08\\x08\n"
+    )
+
+
+def test_error_in_machine_mode_keeps_the_exact_message() -> None:
+    output = make("json")
+    output.error(ProtocolError("failed\x1b[2J\x9b", server="s"))
+    assert "\x1b" not in err_of(output) and "\x9b" not in err_of(output)
+    assert json.loads(err_of(output))["error"]["message"] == "failed\x1b[2J\x9b"
+
+
+def test_a_result_is_exact_when_piped_and_shown_on_a_terminal() -> None:
+    piped = make("text", tty=False)
+    piped.result({}, lambda: "answer\x1b[2J\n")
+    assert out_of(piped) == "answer\x1b[2J\n"
+    tty = make("text", tty=True)
+    tty.result({}, lambda: "answer\x1b[2J\n")
+    assert out_of(tty) == "answer\\x1b[2J\n"
+
+
+def test_an_error_line_names_its_server_unless_the_message_does() -> None:
+    output = make()
+    output.error(McpctlError("the server closed the connection", server="broken"))
+    output.error(McpctlError("unknown tool 'x' on server 'demo'", server="demo"))
+    output.error(McpctlError("tool 'demo.echo' failed", server="demo"))
+    output.error(McpctlError("no server named", server=None))
+    assert err_of(output).splitlines() == [
+        "mcpctl: error: broken: the server closed the connection",
+        "mcpctl: error: unknown tool 'x' on server 'demo'",
+        "mcpctl: error: tool 'demo.echo' failed",
+        "mcpctl: error: no server named",
+    ]
+
+
+def test_server_log_data_is_compact_json_and_a_string_is_as_it_is() -> None:
+    output = make()
+    output.server_log("srv", "info", {"msg": "working", "extra": None, "n": "é"})
+    output.server_log("srv", "warning", "plain text")
+    assert err_of(output) == '[srv] info: {"msg":"working","extra":null,"n":"é"}\n[srv] warning: plain text\n'

@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 from mcpctl.core.profile import ServerConfig, Settings, parse_profile
-from mcpctl.core.secrets import MASK, Redactor, is_secret_name, mask_args, mask_mapping, redact
+from mcpctl.core.secrets import (
+    MASK,
+    Redactor,
+    argument_secrets,
+    is_secret_name,
+    item_secrets,
+    mask_args,
+    mask_arguments,
+    mask_mapping,
+    redact,
+)
 from mcpctl.output.render import config_view, render_config
 
 
@@ -212,5 +222,32 @@ def test_render_config_is_key_value_lines_without_the_target() -> None:
         ServerConfig(name="r", url="https://example.test/mcp", transport="sse", http_headers={"X-Api-Key": "k-1234"})
     )
     assert render_config(view) == (
-        "name: r\ntransport: sse\nenabled: True\nurl: https://example.test/mcp\nheaders:\n  X-Api-Key: ***\n"
+        "name: r\ntransport: sse\nenabled: true\nurl: https://example.test/mcp\nheaders:\n  X-Api-Key: ***\n"
     )
+
+
+def test_mask_arguments_hides_secret_named_values_at_any_depth_and_copies() -> None:
+    arguments = {
+        "user": "bob",
+        "password": "p4ss",
+        "db": {"host": "h", "api_key": 12345, "auth": {"x": "y"}},
+        "items": [{"token": "t0k3n"}],
+        "session_flag": True,
+        "secret_none": None,
+    }
+    masked = mask_arguments(arguments)
+    assert masked == {
+        "user": "bob",
+        "password": MASK,
+        "db": {"host": "h", "api_key": MASK, "auth": MASK},
+        "items": [{"token": MASK}],
+        "session_flag": True,
+        "secret_none": None,
+    }
+    assert arguments["password"] == "p4ss" and arguments["db"]["api_key"] == 12345  # what is sent is untouched
+    assert sorted(argument_secrets(arguments)) == ["12345", "p4ss", "t0k3n", "y"]
+
+
+def test_item_secrets_are_the_inline_values_of_secret_named_items() -> None:
+    tokens = ["password=hunter2", "api_key:=12345", "token=@file.txt", "user=bob", "novalue"]
+    assert item_secrets(tokens) == ["hunter2", "12345"]

@@ -47,11 +47,77 @@ def build_arguments(
 def coerce(
     items: Iterable[Item], schema: Mapping[str, Any] | None, base: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Build the arguments object; later items override earlier ones and the ``base`` object."""
-    arguments: dict[str, Any] = dict(base or {})
+    """Build the arguments object: items override the ``base`` object.
+
+    A key given twice is an error, unless its schema is an array: then each item is one element,
+    coerced by the ``items`` schema (``tag=a tag=b`` is ``["a", "b"]``, as httpie does).
+    """
+    grouped: dict[str, list[Item]] = {}
     for item in items:
-        arguments[item.key] = coerce_item(item, schema)
+        grouped.setdefault(item.key, []).append(item)
+    arguments: dict[str, Any] = dict(base or {})
+    for key, given in grouped.items():
+        if len(given) == 1:
+            arguments[key] = coerce_item(given[0], schema)
+        else:
+            arguments[key] = _repeated(given, schema)
     return arguments
+
+
+def _repeated(items: Sequence[Item], schema: Mapping[str, Any] | None) -> list[Any]:
+    """The elements of an array argument given as repeated items; any other repeated key is an error."""
+    root = schema if isinstance(schema, Mapping) else {}
+    array = _array_schema(root, items[0].key)
+    if array is None:
+        first, again = items[0], items[1]
+        raise ArgumentError(
+            f"{again.token!r}: argument {again.key!r} is given more than once (first as {first.token!r})",
+            hint="give each argument once; only an array argument repeats, one element an item: tags=a tags=b",
+        )
+    return [_element(item, _element_schema(array, index), root) for index, item in enumerate(items)]
+
+
+def _element(item: Item, element_schema: Any, root: Mapping[str, Any]) -> Any:
+    if item.kind == "json" or element_schema is None:
+        return item.value
+    try:
+        return _coerce_text(item.raw, element_schema, root, 0)
+    except _Mismatch as exc:
+        raise _coercion_error(item, exc) from None
+
+
+def _array_schema(root: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """The property's array schema: itself or its array branch (``anyOf``/``oneOf``/``allOf``); None if none."""
+    return _array_node(_property_schema(root, key), root, 0)
+
+
+def _array_node(schema: Any, root: Mapping[str, Any], depth: int) -> Mapping[str, Any] | None:
+    schema = resolve(schema, root, depth)
+    if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
+        return None
+    kinds = schema.get("type")
+    if kinds == "array" or (isinstance(kinds, list) and "array" in kinds):
+        return schema
+    if kinds is not None:
+        return None
+    for combinator in ("anyOf", "oneOf", "allOf"):
+        branches = schema.get(combinator)
+        for branch in branches if isinstance(branches, list) else []:
+            found = _array_node(branch, root, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _element_schema(array: Mapping[str, Any], index: int) -> Any:
+    """The schema of element ``index``: ``prefixItems[index]``, else ``items`` (None: kept as given)."""
+    prefix = array.get("prefixItems")
+    if isinstance(prefix, list) and index < len(prefix):
+        return prefix[index]
+    items = array.get("items")
+    if isinstance(items, list):  # draft 4-7 tuple form
+        return items[index] if index < len(items) else array.get("additionalItems")
+    return items if isinstance(items, Mapping) else None
 
 
 def coerce_item(item: Item, schema: Mapping[str, Any] | None) -> Any:
@@ -92,7 +158,7 @@ def _coerce_text(text: str, schema: Any, root: Mapping[str, Any], depth: int) ->
     if isinstance(schema.get("enum"), list):
         return _match_members(text, schema["enum"], const=False)
     if "type" in schema:
-        return _coerce_by_types(text, schema["type"])
+        return _coerce_by_types(text, schema)
     for combinator in ("anyOf", "oneOf"):
         if isinstance(schema.get(combinator), list):
             return _coerce_first_branch(text, schema[combinator], root, depth + 1)
@@ -100,19 +166,70 @@ def _coerce_text(text: str, schema: Any, root: Mapping[str, Any], depth: int) ->
     return text if branch is None else _coerce_text(text, branch, root, depth + 1)
 
 
-def _coerce_by_types(text: str, types: Any) -> Any:
-    """``"type"``: one name or a union; the string type (which takes anything) is tried last."""
+def _coerce_by_types(text: str, schema: Mapping[str, Any]) -> Any:
+    """``"type"``: one name or a union; the string type (which takes anything) is tried last.
+
+    When the union's string type accepts the text, the text stays a string unless another type
+    spells it exactly (``150`` may be an integer; ``0150``, ``+7``, ``1e3``, `` 42`` stay strings).
+    """
+    types = schema["type"]
     names = [types] if isinstance(types, str) else types if isinstance(types, list) else []
     coercers = [_TYPE_COERCERS.get(name, _as_string) for name in names if isinstance(name, str)]
     if not coercers:
         return text
+    typed = [coercer for coercer in coercers if coercer is not _as_string]
+    if len(typed) < len(coercers) and _string_accepts(text, schema):
+        return _exact_or_text(text, typed)
     return _first_fit(text, sorted(coercers, key=lambda coercer: coercer is _as_string))
 
 
 def _coerce_first_branch(text: str, branches: list[Any], root: Mapping[str, Any], depth: int) -> Any:
-    """Try each branch in order, except that branches taking any text as a string go last."""
-    ordered = sorted(branches, key=lambda b: _takes_any_text(b, root, depth))
-    return _first_fit(text, [partial(_coerce_text, schema=b, root=root, depth=depth) for b in ordered])
+    """Try each branch in order, except that branches taking any text as a string go last.
+
+    When a string branch accepts the text, the other branches may only give a value spelt exactly as the text.
+    """
+    takers: list[Any] = []
+    others: list[Any] = []
+    for branch in branches:
+        (takers if _takes_any_text(branch, root, depth) else others).append(branch)
+    typed = [partial(_coerce_text, schema=b, root=root, depth=depth) for b in others]
+    if any(_string_accepts(text, resolve(b, root, depth)) for b in takers):
+        return _exact_or_text(text, typed)
+    return _first_fit(text, typed + [partial(_coerce_text, schema=b, root=root, depth=depth) for b in takers])
+
+
+def _exact_or_text(text: str, coercers: Sequence[Callable[[str], Any]]) -> Any:
+    """The first value that a coercer makes of the text and whose JSON spelling is the text; else the text."""
+    for coercer in coercers:
+        try:
+            value = coercer(text)
+        except _Mismatch:
+            continue
+        if isinstance(value, str) or canonical_json(value) == text:
+            return value
+    return text
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling a value round-trips through: compact, non-ASCII kept."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _string_accepts(text: str, schema: Any) -> bool:
+    """Whether a string schema takes this text (its length and ``pattern``; ``format`` is not asserted)."""
+    if not isinstance(schema, Mapping):
+        return True
+    low, high, pattern = schema.get("minLength"), schema.get("maxLength"), schema.get("pattern")
+    if isinstance(low, int) and not isinstance(low, bool) and len(text) < low:
+        return False
+    if isinstance(high, int) and not isinstance(high, bool) and len(text) > high:
+        return False
+    if isinstance(pattern, str):
+        try:
+            return re.search(pattern, text) is not None
+        except (re.error, RecursionError):
+            return True
+    return True
 
 
 def _first_fit(text: str, coercers: Sequence[Callable[[str], Any]]) -> Any:
@@ -231,6 +348,9 @@ def _coercion_error(item: Item, exc: _Mismatch) -> ArgumentError:
         message = f"{item.token!r}: expected {' or '.join(expected)} for {item.key!r}"
     hint = None
     if exc.json_hint:
+        key = escape_key(item.key)
         example = "[…]" if "array" in expected else "{…}"
-        hint = f"to pass JSON, use ':=': {escape_key(item.key)}:='{example}'"
+        hint = f"to pass JSON, use ':=': {key}:='{example}'"
+        if "array" in expected:
+            hint += f", or give one element an item: {key}=a {key}=b"
     return ArgumentError(message, hint=hint)

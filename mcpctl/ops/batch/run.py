@@ -82,13 +82,20 @@ class Summary:
 
 
 async def validate_lines(
-    lines: Sequence[BatchLine], resolve: Callable[[BatchLine], Target], pool: SessionPool, check_arguments: bool = True
+    lines: Sequence[BatchLine],
+    resolve: Callable[[BatchLine], Target],
+    pool: SessionPool,
+    check_arguments: bool = True,
+    *,
+    strict_args: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, list[Tool]]:
     """Resolve every line's server, list each server's tools once, and validate every line's arguments.
 
-    Servers that cannot be reached are not a problem of the file: their lines fail when run.
+    Servers that cannot be reached are not a problem of the file: their lines fail when run. An argument
+    the tool does not declare is a warning (through ``warn``), or a problem of the file under ``strict_args``.
     """
-    from mcpctl.core.schema.validate import validate
+    from mcpctl.core.schema.validate import undeclared_arguments, validate
 
     problems: list[str] = []
     targets: dict[str, Target] = {}
@@ -121,6 +128,11 @@ async def validate_lines(
         try:
             if check_arguments:
                 validate(line.arguments, tool.input_schema or None, target=f"{server}.{line.tool}")
+                for message in undeclared_arguments(line.arguments, tool.input_schema or None, f"{server}.{line.tool}"):
+                    if strict_args or resolve(line).settings.strict_args:
+                        problems.append(f"{line.where}: {message}")
+                    elif warn is not None:
+                        warn(f"{line.where}: {message}")
         except UsageError as error:
             problems.append(f"{line.where}: {error.message}")
     if problems:

@@ -1,14 +1,12 @@
-"""``mcpctl servers inspect`` end to end: serverInfo, negotiated protocol, capabilities, counts."""
+"""``mcpctl servers inspect``: serverInfo, negotiated protocol, capabilities, counts."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
+from conftest import DEMO, faulty
 
-from e2e.helpers import DEMO, assert_clean_stderr, faulty, run_mcpctl
-
-pytestmark = pytest.mark.e2e
+from cli.runner import mcpctl
 
 
 def fields(stdout: str) -> dict[str, str]:
@@ -22,8 +20,8 @@ def fields(stdout: str) -> dict[str, str]:
 
 
 def test_inspect_shows_server_info_protocol_and_counts() -> None:
-    r = run_mcpctl("servers", "inspect", "--stdio", DEMO)
-    assert r.returncode == 0, r.stderr
+    r = mcpctl("servers", "inspect", "--stdio", DEMO)
+    assert r.exit_code == 0, r.stderr
     shown = fields(r.stdout)
     assert shown["serverInfo"] == "mcpctl-demo 1.0.0"
     assert shown["protocol"] == "2026-07-28"
@@ -37,8 +35,8 @@ def test_inspect_shows_server_info_protocol_and_counts() -> None:
 
 
 def test_inspect_json_has_protocol_version_server_info_capabilities_and_counts() -> None:
-    r = run_mcpctl("servers", "inspect", "--stdio", DEMO, "-o", "json")
-    assert r.returncode == 0, r.stderr
+    r = mcpctl("servers", "inspect", "--stdio", DEMO, "-o", "json")
+    assert r.exit_code == 0, r.stderr
     info = json.loads(r.stdout)
     assert info["protocolVersion"] == "2026-07-28"
     assert info["serverInfo"] == {"name": "mcpctl-demo", "version": "1.0.0"}
@@ -49,8 +47,8 @@ def test_inspect_json_has_protocol_version_server_info_capabilities_and_counts()
 
 
 def test_inspect_handshake_era_server_shows_its_version() -> None:
-    r = run_mcpctl("servers", "inspect", "--stdio", faulty("legacy"), "-o", "json")
-    assert r.returncode == 0, r.stderr
+    r = mcpctl("servers", "inspect", "--stdio", faulty("legacy"), "-o", "json")
+    assert r.exit_code == 0, r.stderr
     info = json.loads(r.stdout)
     assert info["protocolVersion"] == "2025-06-18"
     assert info["serverInfo"]["name"] == "faulty-legacy"
@@ -60,15 +58,14 @@ def test_inspect_handshake_era_server_shows_its_version() -> None:
 
 
 def test_protocol_legacy_negotiates_the_latest_handshake_version() -> None:
-    r = run_mcpctl("servers", "inspect", "--stdio", DEMO, "--protocol", "legacy")
-    assert r.returncode == 0, r.stderr
+    r = mcpctl("servers", "inspect", "--stdio", DEMO, "--protocol", "legacy")
+    assert r.exit_code == 0, r.stderr
     assert fields(r.stdout)["protocol"] == "2025-11-25"
     assert r.stderr == ""
 
 
 def test_inspect_unreachable_server_is_exit_3() -> None:
-    r = run_mcpctl("servers", "inspect", "--stdio", faulty("crash-at-start"), "--retries", "0")
-    assert r.returncode == 3
+    r = mcpctl("servers", "inspect", "--stdio", faulty("crash-at-start"), "--retries", "0")
+    assert r.exit_code == 3
     assert r.stdout == ""
     assert "fatal: config missing" in r.stderr
-    assert_clean_stderr(r)

@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-import subprocess
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import GOOD_TOKEN, free_port, http_auth, serve_asgi
+from conftest import DEMO, GOOD_TOKEN, PY, free_port, http_auth, serve_asgi, stdio_server, write_profile
 
-from e2e.helpers import DEMO, PY, assert_clean_stderr, run_mcpctl, stdio_server, write_profile
-
-pytestmark = pytest.mark.e2e
-
+from cli.runner import Result, mcpctl
 
 ERROR_LINE = '{"error":{"type":'  # the one JSON line on stderr under -o json
 
@@ -74,20 +69,18 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{free_port()}/mcp"
 
 
-def run_all(
-    cmds: list[Cmd], secrets: list[str], tmp_path: Path, env: dict[str, str] | None = None
-) -> list[subprocess.CompletedProcess[str]]:
-    """Run every command (concurrently); fail listing every leak and every wrong exit code at once."""
+def run_all(cmds: list[Cmd], secrets: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> list[Result]:
+    """Run every command; fail listing every leak and every wrong exit code at once.
 
-    def one(indexed: tuple[int, Cmd]) -> tuple[Cmd, subprocess.CompletedProcess[str], str]:
-        index, cmd = indexed
+    The runner itself fails a run whose stderr shows a traceback without ``--debug`` (``--debug`` prints tracebacks
+    on purpose: they must be masked too).
+    """
+    done: list[tuple[Cmd, Result, str]] = []
+    for index, cmd in enumerate(cmds):
         trace = tmp_path / f"trace-{index}.jsonl"
         args = (*cmd.args, "--trace", str(trace)) if cmd.trace else cmd.args
-        result = run_mcpctl(*args, env=env, timeout=60)
-        return cmd, result, trace.read_text() if cmd.trace else ""
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        done = list(pool.map(one, enumerate(cmds)))
+        result = mcpctl(*args, env=env, timeout=60)
+        done.append((cmd, result, trace.read_text() if cmd.trace else ""))
     problems: list[str] = []
     for cmd, result, trace in done:
         where = f"`mcpctl {cmd.label}`"
@@ -95,19 +88,14 @@ def run_all(
             for stream, text in (("stdout", result.stdout), ("stderr", result.stderr), ("trace", trace)):
                 if secret in text:
                     problems.append(f"{where}: the secret {secret!r} is on {stream}:\n{text}")
-        if result.returncode != cmd.exit_code:
-            problems.append(f"{where}: exit {result.returncode}, expected {cmd.exit_code}\n{result.stderr}")
+        if result.exit_code != cmd.exit_code:
+            problems.append(f"{where}: exit {result.exit_code}, expected {cmd.exit_code}\n{result.stderr}")
         if cmd.stdout_has not in result.stdout:
             problems.append(f"{where}: {cmd.stdout_has!r} not on stdout:\n{result.stdout}")
         if cmd.stderr_has not in result.stderr:
             problems.append(f"{where}: {cmd.stderr_has!r} not on stderr:\n{result.stderr}")
         if cmd.trace and '"dir": "out"' not in trace:
             problems.append(f"{where}: the trace file is empty")
-        if "--debug" not in cmd.args:  # --debug prints tracebacks on purpose (they must be masked too)
-            try:
-                assert_clean_stderr(result)
-            except AssertionError:
-                problems.append(f"{where}: traceback on stderr:\n{result.stderr}")
     assert not problems, "\n\n".join(problems)
     return [result for _, result, _ in done]
 

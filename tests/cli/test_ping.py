@@ -1,14 +1,13 @@
-"""``mcpctl ping`` end to end: the health gate for CI and the health-check loop for people."""
+"""``mcpctl ping``: the health gate for CI (``--wait``, ``--report``) and one round for people.
+
+``ping --watch``, which runs until interrupted, is an end-to-end test (``tests/e2e/test_ping_watch.py``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shlex
-import signal
 import socket
-import subprocess
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -16,18 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port
+from conftest import DEMO, faulty, free_port, stdio_server, write_profile
 
-from e2e.helpers import DEMO, assert_clean_stderr, faulty, mcpctl_argv, run_mcpctl, stdio_server, write_profile
-
-pytestmark = pytest.mark.e2e
+from cli.runner import Result, mcpctl
 
 DEAD = "mcpctl-test-no-such-command"
 
 
-def ping_json(*args: str) -> tuple[Any, list[dict[str, Any]]]:
-    r = run_mcpctl("ping", *args, "-o", "json")
-    assert_clean_stderr(r)
+def ping_json(*args: str) -> tuple[Result, list[dict[str, Any]]]:
+    r = mcpctl("ping", *args, "-o", "json")
     return r, json.loads(r.stdout)
 
 
@@ -50,7 +46,7 @@ def mixed(tmp_path: Path) -> Path:
 
 def test_healthy_2026_server_is_probed_with_server_discover_and_says_so() -> None:
     r, results = ping_json("--stdio", DEMO)
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert r.stderr == ""
     [result] = results
     assert result["ok"] is True
@@ -64,7 +60,7 @@ def test_healthy_2026_server_is_probed_with_server_discover_and_says_so() -> Non
 
 def test_handshake_era_server_is_probed_with_ping() -> None:
     r, [result] = ping_json("--stdio", faulty("legacy"))
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert result["ok"] is True
     assert result["protocolVersion"] == "2025-06-18"
     assert result["method"] == "ping"
@@ -72,7 +68,7 @@ def test_handshake_era_server_is_probed_with_ping() -> None:
 
 def test_every_server_is_pinged_and_any_unhealthy_one_is_exit_1(mixed: Path) -> None:
     r, results = ping_json("-p", str(mixed))
-    assert r.returncode == 1
+    assert r.exit_code == 1
     by_name = {x["server"]: x for x in results}
     assert [x["server"] for x in results] == ["demo", "legacy", "dead", "crash"]  # the profile's order
     assert by_name["demo"]["ok"] and by_name["legacy"]["ok"]
@@ -87,16 +83,15 @@ def test_every_server_is_pinged_and_any_unhealthy_one_is_exit_1(mixed: Path) -> 
     assert "server stderr: fatal: config missing" in crash["error"]["details"]
 
 
-def test_named_servers_only(mixed: Path) -> None:
+def test_only_the_named_servers_are_pinged(mixed: Path) -> None:
     r, results = ping_json("-p", str(mixed), "demo", "legacy")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert [x["server"] for x in results] == ["demo", "legacy"]
 
 
 def test_table_is_tab_separated_when_piped_with_the_reason_and_the_stderr_tail(mixed: Path) -> None:
-    r = run_mcpctl("ping", "-p", str(mixed))
-    assert r.returncode == 1
-    assert_clean_stderr(r)
+    r = mcpctl("ping", "-p", str(mixed))
+    assert r.exit_code == 1
     lines = r.stdout.splitlines()
     rows = {line.split("\t")[0]: line.split("\t") for line in lines}
     assert list(rows) == ["demo", "legacy", "dead", "crash"]  # no header when piped, as gh's tables
@@ -109,15 +104,15 @@ def test_table_is_tab_separated_when_piped_with_the_reason_and_the_stderr_tail(m
 
 
 def test_ndjson_is_one_line_a_server(mixed: Path) -> None:
-    r = run_mcpctl("ping", "-p", str(mixed), "demo", "dead", "-o", "ndjson")
-    assert r.returncode == 1
+    r = mcpctl("ping", "-p", str(mixed), "demo", "dead", "-o", "ndjson")
+    assert r.exit_code == 1
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert [(x["server"], x["ok"]) for x in lines] == [("demo", True), ("dead", False)]
 
 
 def test_count_gives_min_median_max_round_trip_times() -> None:
     r, [result] = ping_json("--stdio", DEMO, "--count", "3", "--interval", "0.05")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert result["count"] == 3
     rtt = result["rtt_ms"]
     assert 0 < rtt["min"] <= rtt["median"] <= rtt["max"]
@@ -128,7 +123,7 @@ def test_servers_are_pinged_concurrently(tmp_path: Path) -> None:
     slow = stdio_server(faulty("slow-start", "1"))
     profile = write_profile(tmp_path / "mcpctl.toml", {"s1": slow, "s2": slow, "s3": slow})
     r, results = ping_json("-p", str(profile))
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     connects = [x["connect_ms"] / 1000 for x in results]
     assert all(c >= 1.0 for c in connects)
     assert r.elapsed < sum(connects), f"{r.elapsed:.1f}s for connects of {connects}: not concurrent"
@@ -136,7 +131,7 @@ def test_servers_are_pinged_concurrently(tmp_path: Path) -> None:
 
 def test_timeout_bounds_a_server_that_never_answers() -> None:
     r, [result] = ping_json("--stdio", faulty("hang-at-start"), "--timeout", "1")
-    assert r.returncode == 1
+    assert r.exit_code == 1
     assert result["ok"] is False
     assert result["error"]["type"] == "timeout"
     assert r.elapsed < 8
@@ -146,48 +141,49 @@ def test_timeout_bounds_a_server_that_never_answers() -> None:
 
 
 @contextlib.contextmanager
-def serve_demo_later(port: int, delay: float) -> Iterator[None]:
-    """Start the demo over Streamable HTTP on ``port`` after ``delay`` seconds (in a thread); stop it after."""
+def serve_demo_later(delay: float) -> Iterator[str]:
+    """The demo over Streamable HTTP, answering only after ``delay`` seconds; yields its URL.
+
+    Its port is bound at once but listened on only after the delay, so until then a connection is refused (as
+    with no server at all) and no other program can take the port meanwhile.
+    """
     import uvicorn
 
     from mcpctl.demo import build_server
 
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(build_server().streamable_http_app(), log_level="warning", lifespan="on", ws="none")
     )
     stop = threading.Event()
 
     def run() -> None:
-        if stop.wait(delay):
-            return
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        try:
+        if not stop.wait(delay):
             server.run(sockets=[sock])
-        finally:
-            sock.close()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        yield
+        yield f"http://127.0.0.1:{port}/mcp"
     finally:
         stop.set()
         server.should_exit = True
         thread.join(10)
+        sock.close()
 
 
 @pytest.fixture
 def late_server() -> Iterator[str]:
-    port = free_port()
-    with serve_demo_later(port, 1.5):
-        yield f"http://127.0.0.1:{port}/mcp"
+    with serve_demo_later(1.5) as url:
+        yield url
 
 
 def test_wait_retries_until_a_server_that_starts_late_answers(late_server: str) -> None:
     r, [result] = ping_json("--url", late_server, "--wait", "8")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert result["ok"] is True
     assert result["transport"] == "streamable-http"
     assert r.elapsed >= 1.4
@@ -195,7 +191,7 @@ def test_wait_retries_until_a_server_that_starts_late_answers(late_server: str) 
 
 def test_without_wait_a_server_that_starts_late_is_unhealthy(late_server: str) -> None:
     r, [result] = ping_json("--url", late_server)
-    assert r.returncode == 1
+    assert r.exit_code == 1
     assert result["error"]["exit_code"] == 3
     assert "could not connect" in result["error"]["message"]
 
@@ -203,7 +199,7 @@ def test_without_wait_a_server_that_starts_late_is_unhealthy(late_server: str) -
 def test_wait_gives_up_after_about_the_wait_time() -> None:
     url = f"http://127.0.0.1:{free_port()}/mcp"
     r, [result] = ping_json("--url", url, "--wait", "2")
-    assert r.returncode == 1
+    assert r.exit_code == 1
     assert result["ok"] is False
     assert 1.9 <= r.elapsed < 6, r.elapsed
 
@@ -214,8 +210,8 @@ def test_wait_gives_up_after_about_the_wait_time() -> None:
 def test_report_writes_junit_xml_with_one_case_a_server(mixed: Path, tmp_path: Path) -> None:
     report = tmp_path / "out" / "ping.xml"
     report.parent.mkdir()
-    r = run_mcpctl("ping", "-p", str(mixed), "--report", str(report))
-    assert r.returncode == 1
+    r = mcpctl("ping", "-p", str(mixed), "--report", str(report))
+    assert r.exit_code == 1
     root = ET.parse(report).getroot()
     assert root.tag == "testsuites"
     [suite] = root.findall("testsuite")
@@ -231,58 +227,8 @@ def test_report_writes_junit_xml_with_one_case_a_server(mixed: Path, tmp_path: P
 
 def test_report_of_healthy_servers_has_no_failures(tmp_path: Path) -> None:
     report = tmp_path / "ping.xml"
-    r = run_mcpctl("ping", "--stdio", DEMO, "--report", str(report))
-    assert r.returncode == 0, r.stderr
+    r = mcpctl("ping", "--stdio", DEMO, "--report", str(report))
+    assert r.exit_code == 0, r.stderr
     suite = ET.parse(report).getroot().find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures")) == ("1", "0")
-
-
-# ------------------------------------------------------------------------------------------------ --watch
-
-
-def wait_for_line(stream: Any, needle: str, timeout: float, seen: list[str]) -> None:
-    """Read lines from ``stream`` (in a thread) until one contains ``needle``."""
-    found = threading.Event()
-
-    def read() -> None:
-        for line in stream:
-            seen.append(line)
-            if needle in line:
-                found.set()
-                return
-
-    threading.Thread(target=read, daemon=True).start()
-    assert found.wait(timeout), f"no line with {needle!r} in {timeout}s; got {seen!r}"
-
-
-def test_watch_prints_state_changes_until_interrupted(tmp_path: Path) -> None:
-    """The server is up while a flag file exists, down once it is removed; SIGINT ends the loop with 130."""
-    flag = tmp_path / "up"
-    flag.touch()
-    script = f"test -f {shlex.quote(str(flag))} || exit 3; exec {DEMO}"
-    argv = mcpctl_argv(
-        "ping", "--watch", "--interval", "0.2", "--timeout", "10", "--stdio", f"sh -c {shlex.quote(script)}"
-    )
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
-    )
-    seen: list[str] = []
-    try:
-        wait_for_line(proc.stdout, "new -> up", 20, seen)
-        flag.unlink()
-        wait_for_line(proc.stdout, "up -> down", 20, seen)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    lines = [*seen, *out.splitlines(keepends=True)]
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
-    assert "interrupted" in err
-    changes = [line for line in lines if "->" in line]
-    assert len(changes) == 2, lines  # only changes are printed, not every round
-    assert "(2026-07-28," in changes[0]
-    assert "status 3" in changes[1]

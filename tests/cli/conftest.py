@@ -1,12 +1,11 @@
-"""Fixtures for the end-to-end tests (the root ``tests/conftest.py`` isolates the environment)."""
+"""Fixtures for the in-process command-line tests (the root ``tests/conftest.py`` isolates the environment)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-from e2e.helpers import DEMO, faulty, stdio_server, write_profile
+from conftest import DEMO, faulty, stdio_server, write_profile
 
 
 @pytest.fixture

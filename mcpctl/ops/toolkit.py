@@ -1,0 +1,458 @@
+"""The toolkit: one registry of every server's tools, callables for them, middleware, resources, prompts, health.
+
+``connect(...)`` opens a toolkit over servers from the profile or described in code. Each
+server gets one session, opened lazily on first use and concurrently with the others,
+reopened when it dies, behind a circuit breaker (``SessionPool``). A call is retried only
+by the one rule (``core.retry``): it never reached the server, or repeating it is safe.
+Leaving the block shuts every server down, on success, on an exception and on cancellation.
+
+The command line runs on this too: ``mcpctl call`` and ``mcpctl batch`` reach a server
+through the same ``AsyncToolkit``, so a program and a command see the same behaviour.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from mcpctl.core.errors import McpctlError, ToolFailed, UnknownTool, UsageError
+from mcpctl.core.profile import Profile, Settings, load_profile, resolve_profile_path
+from mcpctl.core.schema.validate import validate
+from mcpctl.ops.fanout import gather
+from mcpctl.ops.model import Health, Server, Status, Tool, ToolCall, ToolResult
+from mcpctl.sessions.options import SessionOptions
+from mcpctl.sessions.pool import SessionPool
+from mcpctl.sessions.session import Session
+from mcpctl.sessions.targets import AdHoc, Target, from_config, select_targets
+
+#: ``async def middleware(call, call_next) -> ToolResult``: outermost first, may rewrite, short-circuit or repeat.
+CallNext = Callable[[ToolCall], Awaitable[ToolResult]]
+Middleware = Callable[[ToolCall, CallNext], Awaitable[ToolResult]]
+
+
+@dataclass
+class _Counts:
+    calls: int = 0
+    failures: int = 0
+    last_error: str | None = None
+
+
+class AsyncToolkit:
+    """Every tool of every server, callable by ``SERVER.TOOL`` or by a bare name that is unique.
+
+    Made by ``connect(...)``; use it inside that ``async with`` block.
+    """
+
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        pool: SessionPool,
+        *,
+        retry_unsafe: bool = False,
+        validate_arguments: bool = True,
+    ) -> None:
+        self._targets = {target.name: target for target in targets}
+        self._pool = pool
+        self._retry_unsafe = retry_unsafe
+        self._validate = validate_arguments
+        self._middleware: list[Middleware] = []
+        self._counts = {name: _Counts() for name in self._targets}
+        self._tools: dict[str, tuple[Session, list[Tool]]] = {}
+
+    # ------------------------------------------------------------------ servers and tools
+
+    @property
+    def servers(self) -> list[str]:
+        """The names of the toolkit's servers, in the order given."""
+        return list(self._targets)
+
+    def target(self, server: str) -> Target:
+        """The resolved server called ``server`` (a usage error naming the known ones otherwise)."""
+        try:
+            return self._targets[server]
+        except KeyError:
+            known = ", ".join(self._targets) or "none"
+            raise UsageError(f"unknown server '{server}'", hint=f"the toolkit's servers: {known}") from None
+
+    async def session(self, server: str) -> Session:
+        """The live session to ``server`` (opened, or reopened, on demand)."""
+        return await self._pool.slot(self.target(server)).acquire()
+
+    async def tools_of(self, server: str) -> list[Tool]:
+        """``server``'s tools (every page; the profile's tool filters applied), listed once per session."""
+        session = await self.session(server)
+        cached = self._tools.get(server)
+        if cached is not None and cached[0] is session:
+            return cached[1]
+        tools = [Tool.from_sdk(server, tool) for tool in await session.list_tools()]
+        self._tools[server] = (session, tools)
+        return tools
+
+    async def list_tools(self, *servers: str, skip_unreachable: bool = False) -> list[Tool]:
+        """Every tool of the named servers (default: all), listed concurrently.
+
+        A server that cannot be reached raises its error, unless ``skip_unreachable``.
+        """
+        listed = await self._list_each(servers or tuple(self._targets))
+        tools: list[Tool] = []
+        for found in listed:
+            if isinstance(found, McpctlError):
+                if not skip_unreachable:
+                    raise found
+                continue
+            tools.extend(found)
+        return tools
+
+    async def _list_each(self, servers: Iterable[str]) -> list[list[Tool] | McpctlError]:
+        async def one(server: str) -> list[Tool] | McpctlError:
+            try:
+                return await self.tools_of(server)
+            except McpctlError as error:
+                return error.with_server(server)
+
+        return await gather(list(servers), one)
+
+    async def find(self, name: str) -> Tool:
+        """The tool ``name`` names: ``SERVER.TOOL``, or a bare ``TOOL`` offered by exactly one server.
+
+        An ambiguous bare name is a ``UsageError`` listing every candidate (``demo.echo``, ``files.echo``).
+        """
+        server, _, tool = name.partition(".")
+        if tool and server in self._targets:
+            return _pick(await self.tools_of(server), tool, server)
+        if len(self._targets) == 1:
+            only = next(iter(self._targets))
+            return _pick(await self.tools_of(only), name, only)
+        return _pick_bare(name, self._targets, await self._list_each(self._targets))
+
+    def tool(self, name: str) -> ToolFunction:
+        """A callable for one tool: ``await tk.tool("echo")(message="hi")``."""
+        return ToolFunction(self, name)
+
+    # ------------------------------------------------------------------ calls
+
+    def use(self, middleware: Middleware) -> Middleware:
+        """Add a middleware around every call (the first added is the outermost); returns it, so it decorates."""
+        self._middleware.append(middleware)
+        return middleware
+
+    async def call(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | None = None,
+        /,
+        *,
+        raise_on_error: bool = True,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> ToolResult:
+        """Call a tool; ``arguments`` (a mapping) and keyword arguments make its arguments object.
+
+        The arguments are validated against the tool's inputSchema before anything is sent. A result
+        with ``isError: true`` raises ``ToolFailed`` (carrying the result) unless ``raise_on_error=False``.
+        """
+        tool = await self.find(name)
+        values = {**dict(arguments or {}), **kwargs}
+        return await self.call_tool(tool, values, raise_on_error=raise_on_error, timeout=timeout)
+
+    async def call_tool(
+        self, tool: Tool, arguments: dict[str, Any], *, raise_on_error: bool = True, timeout: float | None = None
+    ) -> ToolResult:
+        """Call a tool already found (``find``): validation, middleware, the call, ``ToolFailed``."""
+        if self._validate:
+            validate(arguments, tool.input_schema or None, target=tool.qualified)
+        chain: CallNext = functools.partial(self._send, tool)
+        for middleware in reversed(self._middleware):
+            chain = _step(middleware, chain)
+        result = await chain(ToolCall(tool.server, tool.name, arguments, timeout))
+        if result.is_error and raise_on_error:
+            raise ToolFailed(
+                f"tool '{result.tool}' reported an error" + (f": {_first_line(result.text)}" if result.text else ""),
+                server=result.server,
+                result=result,
+            )
+        return result
+
+    async def _send(self, tool: Tool, call: ToolCall) -> ToolResult:
+        """The innermost step: the call over the server's pooled session, retried by the one rule."""
+        target = self.target(call.server)
+        counts = self._counts[target.name]
+        counts.calls += 1
+        started = time.perf_counter()
+        report = await self._pool.call(
+            target,
+            call.tool,
+            call.arguments,
+            timeout=call.timeout,
+            may_repeat=self._retry_unsafe or (tool.name == call.tool and tool.repeat_is_safe),
+        )
+        if report.error is not None:
+            counts.failures += 1
+            counts.last_error = report.error.message
+            raise report.error
+        assert report.result is not None
+        result = ToolResult(
+            target.name, call.tool, report.result, report.attempts, (time.perf_counter() - started) * 1000
+        )
+        if result.is_error:
+            counts.failures += 1
+            counts.last_error = f"tool '{call.tool}' reported an error"
+        return result
+
+    # ------------------------------------------------------------------ resources and prompts
+
+    async def list_resources(self, *servers: str) -> list[dict[str, Any]]:
+        """Every resource of the named servers (default: all), as ``resources list -o json`` prints them."""
+        from mcpctl.ops.resources import RESOURCES
+
+        return await self._list_wire(servers, RESOURCES)
+
+    async def list_resource_templates(self, *servers: str) -> list[dict[str, Any]]:
+        """Every resource template of the named servers (default: all)."""
+        from mcpctl.ops.resources import TEMPLATES
+
+        return await self._list_wire(servers, TEMPLATES)
+
+    async def read_resource(self, server: str, uri: str) -> dict[str, Any]:
+        """``resources/read`` on ``server``: the result as it came over the wire."""
+        from mcpctl.ops.resources import read_resource
+
+        return await read_resource(await self.session(server), uri)
+
+    async def list_prompts(self, *servers: str) -> list[dict[str, Any]]:
+        """Every prompt of the named servers (default: all)."""
+        from mcpctl.ops.prompts import PROMPTS
+
+        return await self._list_wire(servers, PROMPTS)
+
+    async def get_prompt(self, name: str, /, **arguments: str) -> dict[str, Any]:
+        """Render a prompt (``SERVER.PROMPT`` or a unique bare name); required arguments are checked first."""
+        from mcpctl.ops.prompts import PROMPTS, check_prompt_arguments, get_prompt
+
+        server, _, prompt_name = name.partition(".")
+        if not (prompt_name and server in self._targets):
+            server, prompt_name = await self._prompt_owner(name), name
+        session = await self.session(server)
+        prompt = next((p for p in await PROMPTS(session) if p.name == prompt_name), None)
+        if prompt is None:
+            raise UnknownTool(f"unknown prompt '{prompt_name}' on server '{server}'", server=server)
+        check_prompt_arguments(prompt, arguments, server)
+        return await get_prompt(session, prompt_name, arguments)
+
+    async def _prompt_owner(self, name: str) -> str:
+        from mcpctl.ops.prompts import PROMPTS
+
+        if len(self._targets) == 1:
+            return next(iter(self._targets))
+        listed = await self._list_raw(tuple(self._targets), PROMPTS)
+        owners = [server for server, items in listed.items() if any(p.name == name for p in items)]
+        if len(owners) == 1:
+            return owners[0]
+        if owners:
+            raise UsageError(
+                f"prompt '{name}' is ambiguous: {', '.join(f'{s}.{name}' for s in owners)}",
+                hint="name it as SERVER.PROMPT",
+            )
+        raise UnknownTool(f"unknown prompt '{name}'", hint="list them with list_prompts()")
+
+    async def _list_raw(
+        self, servers: Sequence[str], lister: Callable[[Session], Awaitable[list[Any]]]
+    ) -> dict[str, Any]:
+        async def one(server: str) -> list[Any]:
+            return await lister(await self.session(server))
+
+        return dict(zip(servers, await gather(list(servers), one), strict=True))
+
+    async def _list_wire(
+        self, servers: Sequence[str], lister: Callable[[Session], Awaitable[list[Any]]]
+    ) -> list[dict[str, Any]]:
+        from mcpctl.core.wire import wire
+
+        listed = await self._list_raw(servers or tuple(self._targets), lister)
+        return [{"server": server, **wire(item)} for server, items in listed.items() for item in items]
+
+    # ------------------------------------------------------------------ health
+
+    async def ping(self, *servers: str, timeout: float = 10.0) -> dict[str, Health]:
+        """One round trip to each named server (default: all), concurrently; never raises for a server."""
+        from mcpctl.ops.ping import probe
+
+        async def one(server: str) -> Health:
+            try:
+                session = await self.session(server)
+                _, ms, note = await probe(session, timeout)
+                return Health(True, round(ms, 2), session.protocol_version, note)
+            except McpctlError as error:
+                return Health(False, None, None, error.message)
+
+        names = list(servers or self._targets)
+        return dict(zip(names, await gather(names, one), strict=True))
+
+    def status(self) -> dict[str, Status]:
+        """Each server's session state, protocol, tool count, calls, failures, reconnects and circuit."""
+        statuses: dict[str, Status] = {}
+        for name, target in self._targets.items():
+            slot = self._pool.slots.get(name)
+            counts = self._counts[name]
+            cached = self._tools.get(name)
+            last_error = counts.last_error or (slot.last_error.message if slot and slot.last_error else None)
+            statuses[name] = Status(
+                state=slot.state if slot is not None else "disconnected",
+                protocol=slot.session.protocol_version if slot is not None and slot.session is not None else None,
+                transport=target.transport,
+                tools=len(cached[1]) if cached is not None else None,
+                calls=counts.calls,
+                failures=counts.failures,
+                reconnects=max(0, slot.opened - 1) if slot is not None else 0,
+                circuit=slot.breaker.state if slot is not None else "closed",
+                last_error=last_error,
+            )
+        return statuses
+
+
+class ToolFunction:
+    """One tool as an async callable: ``await fn(message="hi")`` or ``await fn({"message": "hi"})``."""
+
+    def __init__(self, toolkit: AsyncToolkit, name: str) -> None:
+        self.toolkit = toolkit
+        self.name = name
+
+    async def __call__(
+        self, arguments: Mapping[str, Any] | None = None, /, *, raise_on_error: bool = True, **kwargs: Any
+    ) -> ToolResult:
+        return await self.toolkit.call(self.name, arguments, raise_on_error=raise_on_error, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<mcpctl tool {self.name}>"
+
+
+def _step(middleware: Middleware, call_next: CallNext) -> CallNext:
+    """One layer of the middleware chain."""
+
+    async def step(call: ToolCall) -> ToolResult:
+        return await middleware(call, call_next)
+
+    return step
+
+
+def _pick(tools: Sequence[Tool], name: str, server: str) -> Tool:
+    for tool in tools:
+        if tool.name == name:
+            return tool
+    close = difflib.get_close_matches(name, [t.name for t in tools], n=5, cutoff=0.5)
+    hint = f"did you mean: {', '.join(f'{server}.{c}' for c in close)}?" if close else None
+    raise UnknownTool(f"unknown tool '{name}' on server '{server}'", hint=hint, server=server)
+
+
+def _pick_bare(name: str, targets: Mapping[str, Target], listed: Sequence[list[Tool] | McpctlError]) -> Tool:
+    found = [t for tools in listed if not isinstance(tools, McpctlError) for t in tools if t.name == name]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        candidates = ", ".join(t.qualified for t in found)
+        raise UsageError(f"tool '{name}' is ambiguous: {candidates}", hint="name it as SERVER.TOOL")
+    failed = [error for error in listed if isinstance(error, McpctlError)]
+    everything = [t for tools in listed if not isinstance(tools, McpctlError) for t in tools]
+    # Compared with tool names, not SERVER.TOOL: a long server name must not hide a close tool name.
+    near = difflib.get_close_matches(name, list(dict.fromkeys(t.name for t in everything)), n=5, cutoff=0.5)
+    close = [t.qualified for n in near for t in everything if t.name == n]
+    close += [t.qualified for t in everything if t.qualified.endswith(f".{name}") and t.qualified not in close]
+    raise UnknownTool(
+        f"unknown tool '{name}'" + (" (some servers could not be reached)" if failed else ""),
+        hint=f"did you mean: {', '.join(close)}?" if close else None,
+        details=[f"{error.server}: {error.message}" for error in failed],
+    )
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+# ---------------------------------------------------------------------------------------------- connect
+
+
+def resolve_servers(
+    servers: Sequence[str | Server],
+    *,
+    profile: str | None = None,
+    overrides: Settings = Settings(),
+) -> list[Target]:
+    """Profile servers by name and servers described in code, as targets (none named: every enabled one)."""
+    names = [s for s in servers if isinstance(s, str)]
+    described = [s for s in servers if isinstance(s, Server)]
+    loaded = _profile_for(profile, needed=bool(names) or not described)
+    targets = select_targets(loaded, names, AdHoc(), overrides) if names or not described else []
+    targets += [from_config(server.config, loaded.defaults, overrides) for server in described]
+    seen: set[str] = set()
+    for target in targets:
+        if target.name in seen:
+            raise UsageError(f"two servers are called '{target.name}'", hint="give one of them name=…")
+        seen.add(target.name)
+    return targets
+
+
+def _profile_for(option: str | None, *, needed: bool) -> Profile:
+    """The profile; when only servers described in code are used, a missing one is an empty one."""
+    if needed or option is not None:
+        return load_profile(option)
+    path, _ = resolve_profile_path(None)
+    return load_profile(None) if path.exists() else Profile(path=path, exists=False)
+
+
+@contextlib.asynccontextmanager
+async def connect(
+    *servers: str | Server,
+    profile: str | None = None,
+    timeout: float | None = None,
+    connect_timeout: float | None = None,
+    retries: int | None = None,
+    protocol: str | None = None,
+    retry_unsafe: bool = False,
+    validate: bool = True,
+    options: SessionOptions | None = None,
+) -> AsyncIterator[AsyncToolkit]:
+    """Open a toolkit over servers from the profile (by name; none named: every enabled one) or described in code.
+
+    ``profile`` is a path or a name, as ``--profile``; ``timeout`` (per call), ``connect_timeout`` and
+    ``retries`` override the profile's settings; ``protocol`` is ``auto``, ``legacy`` or ``2026-07-28``;
+    ``retry_unsafe`` lets calls to tools not marked read-only or idempotent be sent again after a lost
+    connection; ``validate=False`` sends arguments without checking them. Sessions open lazily, on first
+    use; every server is shut down when the block ends, also on an exception or cancellation::
+
+        async with mcpctl.connect("demo") as tk:
+            print((await tk.call("demo.echo", message="hi")).text)
+    """
+    overrides = Settings(startup_timeout_sec=connect_timeout, tool_timeout_sec=timeout, retries=retries)
+    targets = resolve_servers(servers, profile=profile, overrides=overrides)
+    chosen = options or SessionOptions(protocol=protocol)
+    async with open_toolkit(targets, chosen, retry_unsafe=retry_unsafe, validate=validate) as toolkit:
+        yield toolkit
+
+
+@contextlib.asynccontextmanager
+async def open_toolkit(
+    targets: Sequence[Target], options: SessionOptions, *, retry_unsafe: bool = False, validate: bool = True
+) -> AsyncIterator[AsyncToolkit]:
+    """A toolkit over resolved targets (what ``connect`` and the command line both use)."""
+    failure: BaseException | None = None
+    async with anyio.create_task_group() as tg:
+        pool = SessionPool(options, tg)
+        try:
+            yield AsyncToolkit(targets, pool, retry_unsafe=retry_unsafe, validate_arguments=validate)
+        except BaseException as exc:
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                raise
+            # Re-raised after the task group, so the caller sees it unwrapped: SystemExit and
+            # KeyboardInterrupt too (a task group would wrap them in a BaseExceptionGroup).
+            failure = exc
+        finally:
+            pool.close()
+    if failure is not None:
+        raise failure
