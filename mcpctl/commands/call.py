@@ -54,7 +54,7 @@ def call(
         from mcpctl.core.wire import dump_json
         from mcpctl.ops.call import (
             CallRequest,
-            run_with_fallback,
+            run_call,
             save_binaries,
             strip_marks,
             tool_failed,
@@ -80,7 +80,7 @@ def call(
         chosen = await choose_target(ref, targets, ctx.session)
         spare = [n.strip() for n in (fallback or "").split(",") if n.strip()]
         order = [chosen, *(t for t in ctx.profile_targets(spare) if t.name != chosen.name)]
-        outcome = await run_with_fallback(request, order, ctx.session)
+        outcome = await run_call(request, order, ctx.session)
         chosen = next(t for t in order if t.name == outcome.server)
         if outcome.request is not None:
             ctx.output.note(f"# dry run: {chosen.name} ({chosen.describe()}); nothing was sent")

@@ -5,26 +5,22 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcpctl.core.errors import ArgumentError, McpctlError, ToolFailed, UsageError
-from mcpctl.core.retry import Attempts, RetryPolicy, may_resend, repeat_is_safe, retrying
 from mcpctl.core.schema.coerce import build_arguments
 from mcpctl.core.schema.validate import undeclared_arguments, validate
 from mcpctl.core.secrets import argument_secrets, item_secrets, mask_arguments, redact
 from mcpctl.core.wire import dump_json
 from mcpctl.ops.fanout import first_answer
+from mcpctl.ops.model import Tool
 from mcpctl.ops.registry import ToolRef, find_tool
+from mcpctl.ops.toolkit import AsyncToolkit, open_toolkit
 from mcpctl.sessions.options import SessionOptions
-from mcpctl.sessions.session import open_session
 from mcpctl.sessions.targets import Target
-
-if TYPE_CHECKING:
-    from mcp.types import Tool
 
 
 @dataclass(frozen=True)
@@ -74,60 +70,33 @@ class CallOutcome:
         return out
 
 
-async def run_call(request: CallRequest, target: Target, options: SessionOptions) -> CallOutcome:
-    """Connect, look the tool up (all pages), coerce and validate arguments, then call (or dry-run).
+async def run_call(request: CallRequest, targets: Sequence[Target], options: SessionOptions) -> CallOutcome:
+    """Call on the first target that can take the call, the others being its fallbacks, through the toolkit.
 
-    Connecting is retried by the session; a call that may have reached the server is
-    retried (on a new connection) only for tools annotated read-only or idempotent, or
-    with ``retry_unsafe``.
+    A target is passed over while the call cannot be made there (it cannot be reached, times out, its
+    circuit is open, it lacks the tool); an answer, even ``isError``, is final, and the final failure
+    lists every attempt. Connecting is retried by the session; a call that may have reached the server
+    is retried (on a reopened session) only for tools annotated read-only or idempotent, or with
+    ``retry_unsafe`` (the pool's one rule).
     """
-    sent = False
-    connected = False
-    may_repeat = request.retry_unsafe
-    counter = Attempts()
-    warned: set[str] = set()
+    async with open_toolkit(targets, options, retry_unsafe=request.retry_unsafe, validate=False) as tk:
+        return await first_answer([t.name for t in targets], lambda name: call_on(tk, request, tk.target(name)))
 
-    async def once() -> CallOutcome:
-        nonlocal sent, connected, may_repeat
-        sent = connected = False
-        async with open_session(target, options) as session:
-            connected = True
-            tool = find_tool(await session.list_tools(), request.ref, target)
-            may_repeat = request.retry_unsafe or repeat_is_safe(tool)
-            arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
-            for warning in check_undeclared(tool, arguments, request, target):
-                if request.warn is not None and warning not in warned:
-                    warned.add(warning)
-                    request.warn(warning)
-            outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments)
-            if request.dry_run:
-                outcome.request = dry_run_request(tool.name, arguments)
-                return outcome
-            started = time.perf_counter()
-            sent = True
-            result = await session.call_tool(tool.name, arguments, request.timeout)
-            outcome.duration_ms = (time.perf_counter() - started) * 1000
-            outcome.result = session.wire(result)
-            return outcome
 
-    def should_retry(error: McpctlError) -> bool:
-        # Connecting was retried by open_session already. Listing tools is safe to repeat (a stateless
-        # 2026-07-28 session sends its first request there, so a 429/5xx may come from it).
-        return connected and may_resend(error, sent=sent, repeat_safe=may_repeat)
-
-    outcome = await retrying(once, RetryPolicy(retries=target.retries), should_retry=should_retry, attempts=counter)
-    outcome.attempts = counter.count
+async def call_on(tk: AsyncToolkit, request: CallRequest, target: Target) -> CallOutcome:
+    """Look the tool up (all pages), coerce and validate the arguments, then call it (or dry-run)."""
+    tool = find_tool(await tk.tools_of(target.name), request.ref, target)
+    arguments = prepare_arguments(tool, request, target.name if target.config is not None else None)
+    for warning in check_undeclared(tool, arguments, request, target):
+        if request.warn is not None:
+            request.warn(warning)
+    outcome = CallOutcome(server=target.name, tool=tool.name, arguments=arguments)
+    if request.dry_run:
+        outcome.request = dry_run_request(tool.name, arguments)
+        return outcome
+    result = await tk.call_tool(tool, arguments, raise_on_error=False, timeout=request.timeout)
+    outcome.result, outcome.attempts, outcome.duration_ms = result.result, result.attempts, result.duration_ms
     return outcome
-
-
-async def run_with_fallback(request: CallRequest, targets: Sequence[Target], options: SessionOptions) -> CallOutcome:
-    """Try the call on each target in turn while it cannot be made (connect failure, timeout, open circuit).
-
-    An answer, even ``isError``, is final. A server that lacks the tool is skipped.
-    The final failure lists every attempt.
-    """
-    by_name = {target.name: target for target in targets}
-    return await first_answer(list(by_name), lambda name: run_call(request, by_name[name], options))
 
 
 def prepare_arguments(tool: Tool, request: CallRequest, server: str | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio
 
@@ -16,10 +16,17 @@ from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.session import Session, open_session
 from mcpctl.sessions.targets import Target
 
-if TYPE_CHECKING:
-    from mcp.types import Tool
-
 T = TypeVar("T")
+
+
+class Named(Protocol):
+    """Anything with a ``name``: an SDK tool or prompt, or the API's ``Tool``."""
+
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=Named)
 
 
 @dataclass(frozen=True)
@@ -131,17 +138,17 @@ async def list_tools(targets: Sequence[Target], options: SessionOptions) -> list
     return await list_across(targets, options, _tools_of)
 
 
-def find_tool(tools: Sequence[Tool], ref: ToolRef, target: Target) -> Tool:
-    """The named tool among a server's tools, or exit 2 with close matches."""
+def find_tool(tools: Sequence[N], ref: ToolRef, target: Target, kind: str = "tool") -> N:
+    """The named tool (or prompt) among a server's, or exit 2 with close matches."""
     for tool in tools:
         if tool.name == ref.tool:
             return tool
-    if not target.tool_enabled(ref.tool):
+    if kind == "tool" and not target.tool_enabled(ref.tool):
         raise UsageError(f"tool '{ref.tool}' is disabled for server '{target.name}' in the profile", server=target.name)
     names = [t.name for t in tools]
     raise UnknownTool(
-        f"unknown tool '{ref.tool}' on server '{target.name}'",
-        hint=_suggest(ref.tool, names, target.name if target.config is not None else None),
+        f"unknown {kind} '{ref.tool}' on server '{target.name}'",
+        hint=_suggest(ref.tool, names, target.name if target.config is not None else None, kind),
         server=target.name,
     )
 
@@ -166,7 +173,7 @@ def pick_bare(ref: ToolRef, listed: Sequence[Listed], kind: str = "tool") -> Tar
         raise first
     raise UnknownTool(
         f"unknown {kind} '{ref.tool}'" + (f"; could not ask {unasked}" if failed else ""),
-        hint=_suggest(ref.tool, everything, None, kind),
+        hint=_suggest(ref.tool, everything, None, kind, qualified=True),
         details=details,
     )
 
@@ -209,8 +216,13 @@ def _within_connect_deadline(lister: Lister) -> Lister:
     return bounded
 
 
-def _suggest(name: str, candidates: list[str], server: str | None, kind: str = "tool") -> str:
-    close = difflib.get_close_matches(name, candidates, n=5, cutoff=0.5)
+def _suggest(
+    name: str, candidates: list[str], server: str | None, kind: str = "tool", *, qualified: bool = False
+) -> str:
+    # SERVER.NAME candidates are compared by NAME: a long server name must not hide a close name.
+    names = {c: c.partition(".")[2] if qualified else c for c in candidates}
+    near = difflib.get_close_matches(name, list(dict.fromkeys(names.values())), n=5, cutoff=0.5)
+    close = [c for n in near for c, bare in names.items() if bare == n]
     close += [c for c in candidates if c.endswith(f".{name}") and c not in close]
     listing = f"mcpctl {kind}s list {server}" if server else f"mcpctl {kind}s list"
     if close:

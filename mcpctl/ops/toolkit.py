@@ -13,24 +13,26 @@ through the same ``AsyncToolkit``, so a program and a command see the same behav
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
-from mcpctl.core.errors import McpctlError, ToolFailed, UnknownTool, UsageError
+from mcpctl.core.errors import McpctlError, ToolFailed, UsageError
 from mcpctl.core.profile import Profile, Settings, load_profile, resolve_profile_path
 from mcpctl.core.schema.validate import validate
 from mcpctl.ops.fanout import gather
 from mcpctl.ops.model import Health, Server, Status, Tool, ToolCall, ToolResult
+from mcpctl.ops.registry import Listed, ToolRef, find_tool, pick_bare
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.pool import SessionPool
 from mcpctl.sessions.session import Session
 from mcpctl.sessions.targets import AdHoc, Target, from_config, select_targets
+
+T = TypeVar("T")
 
 #: ``async def middleware(call, call_next) -> ToolResult``: outermost first, may rewrite, short-circuit or repeat.
 CallNext = Callable[[ToolCall], Awaitable[ToolResult]]
@@ -87,37 +89,30 @@ class AsyncToolkit:
 
     async def tools_of(self, server: str) -> list[Tool]:
         """``server``'s tools (every page; the profile's tool filters applied), listed once per session."""
-        session = await self.session(server)
-        cached = self._tools.get(server)
-        if cached is not None and cached[0] is session:
-            return cached[1]
-        tools = [Tool.from_sdk(server, tool) for tool in await session.list_tools()]
-        self._tools[server] = (session, tools)
-        return tools
+
+        async def listing(session: Session) -> list[Tool]:
+            cached = self._tools.get(server)
+            if cached is not None and cached[0] is session:
+                return cached[1]
+            tools = [Tool.from_sdk(server, tool) for tool in await session.list_tools()]
+            self._tools[server] = (session, tools)
+            return tools
+
+        return await self._pool.use(self.target(server), listing)
+
+    async def on(self, server: str, work: Callable[[Session], Awaitable[T]]) -> T:
+        """Run ``work`` on ``server``'s session; safe to repeat, so retried on a reopened session when it dies."""
+        return await self._pool.use(self.target(server), work)
 
     async def list_tools(self, *servers: str, skip_unreachable: bool = False) -> list[Tool]:
         """Every tool of the named servers (default: all), listed concurrently.
 
         A server that cannot be reached raises its error, unless ``skip_unreachable``.
         """
-        listed = await self._list_each(servers or tuple(self._targets))
-        tools: list[Tool] = []
-        for found in listed:
-            if isinstance(found, McpctlError):
-                if not skip_unreachable:
-                    raise found
-                continue
-            tools.extend(found)
-        return tools
-
-    async def _list_each(self, servers: Iterable[str]) -> list[list[Tool] | McpctlError]:
-        async def one(server: str) -> list[Tool] | McpctlError:
-            try:
-                return await self.tools_of(server)
-            except McpctlError as error:
-                return error.with_server(server)
-
-        return await gather(list(servers), one)
+        listed = await self._listed(servers or tuple(self._targets), self.tools_of)
+        if not skip_unreachable:
+            _raise_first(listed)
+        return [tool for entry in listed for tool in entry.items]
 
     async def find(self, name: str) -> Tool:
         """The tool ``name`` names: ``SERVER.TOOL``, or a bare ``TOOL`` offered by exactly one server.
@@ -125,12 +120,15 @@ class AsyncToolkit:
         An ambiguous bare name is a ``UsageError`` listing every candidate (``demo.echo``, ``files.echo``).
         """
         server, _, tool = name.partition(".")
-        if tool and server in self._targets:
-            return _pick(await self.tools_of(server), tool, server)
+        if not (tool and server in self._targets):
+            server, tool = await self._owner(name), name
+        return find_tool(await self.tools_of(server), ToolRef(server, tool), self._targets[server])
+
+    async def _owner(self, name: str) -> str:
+        """The one server that offers the bare-named tool (every server asked concurrently)."""
         if len(self._targets) == 1:
-            only = next(iter(self._targets))
-            return _pick(await self.tools_of(only), name, only)
-        return _pick_bare(name, self._targets, await self._list_each(self._targets))
+            return next(iter(self._targets))
+        return pick_bare(ToolRef(None, name), await self._listed(tuple(self._targets), self.tools_of)).name
 
     def tool(self, name: str) -> ToolFunction:
         """A callable for one tool: ``await tk.tool("echo")(message="hi")``."""
@@ -224,7 +222,7 @@ class AsyncToolkit:
         """``resources/read`` on ``server``: the result as it came over the wire."""
         from mcpctl.ops.resources import read_resource
 
-        return await read_resource(await self.session(server), uri)
+        return await self.on(server, lambda session: read_resource(session, uri))
 
     async def list_prompts(self, *servers: str) -> list[dict[str, Any]]:
         """Every prompt of the named servers (default: all)."""
@@ -239,44 +237,38 @@ class AsyncToolkit:
         server, _, prompt_name = name.partition(".")
         if not (prompt_name and server in self._targets):
             server, prompt_name = await self._prompt_owner(name), name
-        session = await self.session(server)
-        prompt = next((p for p in await PROMPTS(session) if p.name == prompt_name), None)
-        if prompt is None:
-            raise UnknownTool(f"unknown prompt '{prompt_name}' on server '{server}'", server=server)
+        prompts = await self.on(server, PROMPTS)
+        prompt = find_tool(prompts, ToolRef(server, prompt_name), self._targets[server], "prompt")
         check_prompt_arguments(prompt, arguments, server)
-        return await get_prompt(session, prompt_name, arguments)
+        return await self.on(server, lambda session: get_prompt(session, prompt_name, arguments))
 
     async def _prompt_owner(self, name: str) -> str:
         from mcpctl.ops.prompts import PROMPTS
 
         if len(self._targets) == 1:
             return next(iter(self._targets))
-        listed = await self._list_raw(tuple(self._targets), PROMPTS)
-        owners = [server for server, items in listed.items() if any(p.name == name for p in items)]
-        if len(owners) == 1:
-            return owners[0]
-        if owners:
-            raise UsageError(
-                f"prompt '{name}' is ambiguous: {', '.join(f'{s}.{name}' for s in owners)}",
-                hint="name it as SERVER.PROMPT",
-            )
-        raise UnknownTool(f"unknown prompt '{name}'", hint="list them with list_prompts()")
+        listed = await self._listed(tuple(self._targets), lambda server: self.on(server, PROMPTS))
+        return pick_bare(ToolRef(None, name), listed, "prompt").name
 
-    async def _list_raw(
-        self, servers: Sequence[str], lister: Callable[[Session], Awaitable[list[Any]]]
-    ) -> dict[str, Any]:
-        async def one(server: str) -> list[Any]:
-            return await lister(await self.session(server))
+    async def _listed(self, servers: Sequence[str], fetch: Callable[[str], Awaitable[Sequence[Any]]]) -> list[Listed]:
+        """Each server's items, or the error that kept us from listing them (every server asked concurrently)."""
 
-        return dict(zip(servers, await gather(list(servers), one), strict=True))
+        async def one(server: str) -> Listed:
+            try:
+                return Listed(self.target(server), list(await fetch(server)))
+            except McpctlError as error:
+                return Listed(self.target(server), [], error.with_server(server))
+
+        return await gather(list(servers), one)
 
     async def _list_wire(
         self, servers: Sequence[str], lister: Callable[[Session], Awaitable[list[Any]]]
     ) -> list[dict[str, Any]]:
         from mcpctl.core.wire import wire
 
-        listed = await self._list_raw(servers or tuple(self._targets), lister)
-        return [{"server": server, **wire(item)} for server, items in listed.items() for item in items]
+        listed = await self._listed(servers or tuple(self._targets), lambda server: self.on(server, lister))
+        _raise_first(listed)
+        return [{"server": entry.target.name, **wire(item)} for entry in listed for item in entry.items]
 
     # ------------------------------------------------------------------ health
 
@@ -342,33 +334,12 @@ def _step(middleware: Middleware, call_next: CallNext) -> CallNext:
     return step
 
 
-def _pick(tools: Sequence[Tool], name: str, server: str) -> Tool:
-    for tool in tools:
-        if tool.name == name:
-            return tool
-    close = difflib.get_close_matches(name, [t.name for t in tools], n=5, cutoff=0.5)
-    hint = f"did you mean: {', '.join(f'{server}.{c}' for c in close)}?" if close else None
-    raise UnknownTool(f"unknown tool '{name}' on server '{server}'", hint=hint, server=server)
-
-
-def _pick_bare(name: str, targets: Mapping[str, Target], listed: Sequence[list[Tool] | McpctlError]) -> Tool:
-    found = [t for tools in listed if not isinstance(tools, McpctlError) for t in tools if t.name == name]
-    if len(found) == 1:
-        return found[0]
-    if found:
-        candidates = ", ".join(t.qualified for t in found)
-        raise UsageError(f"tool '{name}' is ambiguous: {candidates}", hint="name it as SERVER.TOOL")
-    failed = [error for error in listed if isinstance(error, McpctlError)]
-    everything = [t for tools in listed if not isinstance(tools, McpctlError) for t in tools]
-    # Compared with tool names, not SERVER.TOOL: a long server name must not hide a close tool name.
-    near = difflib.get_close_matches(name, list(dict.fromkeys(t.name for t in everything)), n=5, cutoff=0.5)
-    close = [t.qualified for n in near for t in everything if t.name == n]
-    close += [t.qualified for t in everything if t.qualified.endswith(f".{name}") and t.qualified not in close]
-    raise UnknownTool(
-        f"unknown tool '{name}'" + (" (some servers could not be reached)" if failed else ""),
-        hint=f"did you mean: {', '.join(close)}?" if close else None,
-        details=[f"{error.server}: {error.message}" for error in failed],
-    )
+def _raise_first(listed: Sequence[Listed]) -> None:
+    """A listing across servers fails with the first server's error (the others' are in ``details``)."""
+    failed = [entry.error for entry in listed if entry.error is not None]
+    if failed:
+        failed[0].details = [*failed[0].details, *(f"{e.server}: {e.message}" for e in failed[1:])]
+        raise failed[0]
 
 
 def _first_line(text: str) -> str:

@@ -10,9 +10,9 @@ per-server circuit breaker, so a server that keeps dying fails fast.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
@@ -20,9 +20,12 @@ import anyio.abc
 from mcpctl.core.circuit import CircuitBreaker
 from mcpctl.core.errors import ConnectError, McpctlError
 from mcpctl.core.retry import Attempts, RetryPolicy, may_resend, retrying
+from mcpctl.sessions.classify import attach_stdio
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.session import Session, open_session
 from mcpctl.sessions.targets import Target
+
+T = TypeVar("T")
 
 
 class ServerSlot:
@@ -43,6 +46,8 @@ class ServerSlot:
         self._lock = anyio.Lock()
         #: The open in progress (None once connected): closing the pool cancels it.
         self._opening: anyio.CancelScope | None = None
+        #: Per session: set once its connection is closed, with the error its closing raised (if any).
+        self._gone: dict[int, tuple[anyio.Event, list[McpctlError]]] = {}
 
     async def own(self) -> None:
         """The owner task: open on demand, hold until the session dies or the pool closes, repeat."""
@@ -54,17 +59,23 @@ class ServerSlot:
             # The event of the acquire that asked for this session: closing it later must not wake
             # (with no session) an acquire that asked for the next one meanwhile.
             ready = self._ready
+            gone: tuple[anyio.Event, list[McpctlError]] | None = None
             try:
                 with anyio.CancelScope() as self._opening:
                     async with open_session(self.target, self.options) as session:
                         self._opening = None
                         self.session, self._dead, self._error = session, False, None
+                        gone = self._gone[id(session)] = (anyio.Event(), [])
                         self.opened += 1
                         ready.set()
                         await self._release.wait()
             except McpctlError as error:
                 self._error = error
+                if gone is not None:
+                    gone[1].append(error)
             finally:
+                if gone is not None:
+                    gone[0].set()
                 self._opening = None
                 self.session = None
                 self._release = anyio.Event()
@@ -114,6 +125,17 @@ class ServerSlot:
             return True
         return False
 
+    async def closing_error(self, session: Session, timeout: float = 5.0) -> McpctlError | None:
+        """What closing ``session``'s dead connection raised (the transport's own account: a dropped
+        connection, an answer past the size limit…), waiting a little for the close; None if nothing."""
+        gone = self._gone.get(id(session))
+        if gone is None:
+            return None
+        with anyio.move_on_after(timeout):
+            await gone[0].wait()
+        self._gone.pop(id(session), None)
+        return gone[1][0] if gone[1] else None
+
     def close(self) -> None:
         """Ask the owner task to close the session and stop."""
         self._closing = True
@@ -155,6 +177,54 @@ class SessionPool:
             self.task_group.start_soon(slot.own)
         return slot
 
+    async def use(
+        self,
+        target: Target,
+        work: Callable[[Session], Awaitable[T]],
+        *,
+        retries: int | None = None,
+        may_repeat: bool = True,
+        attempts: Attempts | None = None,
+    ) -> T:
+        """Run ``work`` on the server's shared session, reopening it and trying again by the one rule.
+
+        Connecting is retried by ``open_session``; once ``work`` may have reached the server it is tried
+        again only when ``may_repeat`` (a listing, a read-only or idempotent tool, ``--retry-unsafe``).
+        One death of the connection counts once for the circuit, however many requests were in flight.
+        """
+        slot = self.slot(target)
+        sent = False
+
+        async def once() -> T:
+            nonlocal sent
+            sent = False
+            session = await slot.acquire()
+            sent = True
+            try:
+                value = await work(session)
+            except McpctlError as error:
+                lost = _connection_lost(error, session)
+                if not lost or slot.mark_dead(session):
+                    slot.breaker.failure(error)
+                if lost:  # the request only saw the stream end; the closed transport knows why
+                    better = await slot.closing_error(session)
+                    if better is None and session.stdio is not None:
+                        attach_stdio(error, session.stdio)  # its exit status is known now
+                    raise (better or error) from None
+                raise
+            slot.breaker.success()
+            return value
+
+        def should_retry(error: McpctlError) -> bool:
+            return sent and may_resend(error, sent=sent, repeat_safe=may_repeat)
+
+        policy = RetryPolicy(retries=target.retries if retries is None else retries)
+        try:
+            return await retrying(once, policy, should_retry=should_retry, attempts=attempts)
+        except McpctlError as error:
+            error.with_server(target.name)
+            raise
+
     async def call(
         self,
         target: Target,
@@ -166,34 +236,15 @@ class SessionPool:
         may_repeat: bool = False,
     ) -> CallReport:
         """Call a tool on the shared session; retried (on a reopened session) only when repeating is safe."""
-        slot = self.slot(target)
         counter = Attempts()
-        sent = False
 
-        async def once() -> dict[str, Any]:
-            nonlocal sent
-            sent = False
-            session = await slot.acquire()
-            sent = True
-            try:
-                result = await session.call_tool(tool, arguments, timeout)
-            except McpctlError as error:
-                # One death of the connection is one failure for the circuit, however many calls were in flight.
-                if not _connection_lost(error, session) or slot.mark_dead(session):
-                    slot.breaker.failure(error)
-                raise
-            slot.breaker.success()
-            return session.wire(result)
+        async def call_tool(session: Session) -> dict[str, Any]:
+            return session.wire(await session.call_tool(tool, arguments, timeout))
 
-        def should_retry(error: McpctlError) -> bool:
-            # connecting is retried by open_session; a call that was sent only when repeating is safe
-            return sent and may_resend(error, sent=sent, repeat_safe=may_repeat)
-
-        policy = RetryPolicy(retries=target.retries if retries is None else retries)
         try:
-            result = await retrying(once, policy, should_retry=should_retry, attempts=counter)
+            result = await self.use(target, call_tool, retries=retries, may_repeat=may_repeat, attempts=counter)
         except McpctlError as error:
-            return CallReport(None, error.with_server(target.name), counter.count)
+            return CallReport(None, error, counter.count)
         return CallReport(result, None, counter.count)
 
     def close(self) -> None:
