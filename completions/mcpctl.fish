@@ -3,11 +3,14 @@ function __mcpctl_servers; command mcpctl servers list -o table 2>/dev/null | cu
 complete -c mcpctl -f
 complete -c mcpctl -n '__fish_use_subcommand' -a batch -d 'Run a file of calls; one NDJSON line a call: {id, server, tool, ok, result|error, attempts, duration_ms}.'
 complete -c mcpctl -n '__fish_use_subcommand' -a call -d 'Call a tool and print its result; exit 1 when the tool reports isError.'
+complete -c mcpctl -n '__fish_use_subcommand' -a chat -d 'Let a model use the servers\' tools; print its answer. Keys: ANTHROPIC_API_KEY, OPENAI_API_KEY.'
 complete -c mcpctl -n '__fish_use_subcommand' -a completion -d 'Print a shell completion script.'
+complete -c mcpctl -n '__fish_use_subcommand' -a history -d 'Show the calls made in `mcpctl shell` (newest last; secrets masked), kept in $XDG_STATE_HOME/mcpctl.'
 complete -c mcpctl -n '__fish_use_subcommand' -a ping -d 'Check that servers answer: round trips, protocol version, the reason when not; exit 1 if any is unhealthy.'
 complete -c mcpctl -n '__fish_use_subcommand' -a prompts -d 'List prompts and render them with arguments.'
 complete -c mcpctl -n '__fish_use_subcommand' -a resources -d 'List and read the resources servers offer.'
 complete -c mcpctl -n '__fish_use_subcommand' -a servers -d 'Manage the servers in the profile and inspect them.'
+complete -c mcpctl -n '__fish_use_subcommand' -a shell -d 'Open servers once, then list, call, retry and watch them: tab completion, history, status.'
 complete -c mcpctl -n '__fish_use_subcommand' -a tools -d 'List and describe the tools servers offer.'
 complete -c mcpctl -n '__fish_use_subcommand' -l version -s V
 complete -c mcpctl -n '__fish_use_subcommand' -l help -s h
@@ -25,6 +28,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l transport -x -a 'st
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l max-response-size -r -F
@@ -50,6 +54,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from call' -l transport -x -a 'str
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l max-response-size -r -F
@@ -61,8 +66,35 @@ complete -c mcpctl -n '__fish_seen_subcommand_from call' -l trace -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l elicit -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -a '(__mcpctl_servers | sed "s/\$/./")'
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l provider -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l model -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l base-url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l prompt -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l yes -s y
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l max-rounds -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l max-time -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l max-response-size -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from completion' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
+complete -c mcpctl -n '__fish_seen_subcommand_from history' -s n -l count -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from history' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from history' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l count -s c -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l interval -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l timeout -r -F
@@ -76,6 +108,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l header -s H -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l transport -x -a 'streamable-http sse'
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l max-response-size -r -F
@@ -97,6 +130,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l max-response-size -r -F
@@ -116,6 +150,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l max-response-size -r -F
@@ -138,6 +173,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l max-response-size -r -F
@@ -157,6 +193,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l max-response-size -r -F
@@ -176,6 +213,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l max-response-size -r -F
@@ -218,6 +256,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l max-response-size -r -F
@@ -240,6 +279,24 @@ complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from show' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from show' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from show' -a '(__mcpctl_servers)'
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l profile -s p -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l output -s o -x -a 'text table json ndjson'
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l url -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l header -s H -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l transport -x -a 'streamable-http sse'
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l stdio -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l env -s e -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l max-time -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l connect-timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l retries -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l max-response-size -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l protocol -x -a 'auto legacy 2026-07-28'
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l quiet -s q
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l debug
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l trace -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a check -d 'Compare the live servers with the lock: every change, classed breaking, compatible or info.'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a diff -d 'Compare two lock files offline, with the same rules as check (for reviewing a change to the lock).'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and not __fish_seen_subcommand_from check diff export list lock show' -a export -d 'Print the tools as an LLM API takes them, named SERVER__TOOL (valid, unique, at most 64 characters).'
@@ -259,6 +316,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l max-response-size -r -F
@@ -283,6 +341,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l max-response-size -r -F
@@ -300,6 +359,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l max-response-size -r -F
@@ -320,6 +380,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l max-response-size -r -F
@@ -337,6 +398,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l stdio -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l env -s e -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l timeout -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l max-time -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l connect-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l max-response-size -r -F

@@ -9,14 +9,17 @@ import typer
 from mcpctl.cli.context import emit_text
 from mcpctl.commands import batch as batch_cmd
 from mcpctl.commands import call as call_cmd
+from mcpctl.commands import chat as chat_cmd
 from mcpctl.commands import complete_arg as complete_arg_cmd
 from mcpctl.commands import completion as completion_cmd
 from mcpctl.commands import contract as contract_cmd
 from mcpctl.commands import export as export_cmd
+from mcpctl.commands import history as history_cmd
 from mcpctl.commands import ping as ping_cmd
 from mcpctl.commands import prompts as prompts_cmd
 from mcpctl.commands import resources as resources_cmd
 from mcpctl.commands import servers as servers_cmd
+from mcpctl.commands import shell as shell_cmd
 from mcpctl.commands import tools as tools_cmd
 from mcpctl.core.version import __version__
 
@@ -40,6 +43,9 @@ app.add_typer(prompts_cmd.app, name="prompts")
 app.command("call", context_settings={"allow_interspersed_args": True})(call_cmd.call)
 app.command("batch")(batch_cmd.batch)
 app.command("ping")(ping_cmd.ping)
+app.command("chat")(chat_cmd.chat)
+app.command("shell")(shell_cmd.shell)
+app.command("history")(history_cmd.history)
 app.command("completion")(completion_cmd.completion)
 app.command("__complete-arg", hidden=True)(complete_arg_cmd.complete_arg)
 

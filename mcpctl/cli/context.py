@@ -17,6 +17,7 @@ from mcpctl.cli.runner import REPORTING, current_streams, execute
 from mcpctl.core.errors import ProfileError, UsageError
 from mcpctl.core.profile import Profile, Settings, load_profile, resolve_profile_path
 from mcpctl.core.sizes import parse_size
+from mcpctl.output.progress import ProgressView
 from mcpctl.output.writer import Output
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.targets import AdHoc, Target, select_targets
@@ -58,7 +59,10 @@ class Context:
         """Run the command's coroutine (signals handled, errors reported) and leave with its exit code."""
         import typer
 
-        raise typer.Exit(execute(work, self.output, debug=self.debug))
+        code = execute(work, self.output, debug=self.debug)
+        if self.output.live is not None:
+            self.output.live.clear()  # the live progress line does not outlive the command
+        raise typer.Exit(code)
 
 
 def emit_listing(
@@ -119,6 +123,7 @@ def make_context(
     stdio: str | None = None,
     env: list[str] | None = None,
     timeout: float | None = None,
+    max_time: float | None = None,
     connect_timeout: float | None = None,
     retries: int | None = None,
     max_response_size: str | None = None,
@@ -141,6 +146,7 @@ def make_context(
     ctx.overrides = Settings(
         startup_timeout_sec=connect_timeout,
         tool_timeout_sec=timeout,
+        max_time_sec=max_time,
         retries=retries,
         max_response_size=_size_option(max_response_size),
     )
@@ -150,6 +156,7 @@ def make_context(
 
         tap = Tracer(trace)
     loud = verbose or debug
+    out.live = ProgressView.choose(streams.err, tty=streams.err_tty, quiet=quiet, verbose=loud)
     ctx.session = SessionOptions(
         protocol=protocol,
         verbose=loud,
@@ -157,6 +164,7 @@ def make_context(
         elicit=elicit,
         server_stderr=out.server_stderr if loud else None,
         server_log=out.server_log if loud else None,
+        progress=out.live if out.live.mode != "off" else None,
         ask=out.asker() if elicit == "prompt" else None,
     )
     return ctx

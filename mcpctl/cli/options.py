@@ -45,7 +45,13 @@ StdioOpt = Annotated[
 EnvOpt = Annotated[
     list[str] | None, typer.Option("--env", "-e", help="KEY=VALUE for the --stdio server's environment.")
 ]
-TimeoutOpt = Annotated[float | None, typer.Option("--timeout", help="Seconds a call may take.", min=0.0)]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", help="Seconds a call may go silent; each progress report restarts it.", min=0.0),
+]
+MaxTimeOpt = Annotated[
+    float | None, typer.Option("--max-time", help="Seconds a call may take in all, whatever its progress.", min=0.0)
+]
 ConnectTimeoutOpt = Annotated[
     float | None, typer.Option("--connect-timeout", help="Seconds to start and connect to a server.", min=0.0)
 ]
@@ -98,6 +104,7 @@ SERVER_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("stdio", StdioOpt, None),
     ("env", EnvOpt, None),
     ("timeout", TimeoutOpt, None),
+    ("max_time", MaxTimeOpt, None),
     ("connect_timeout", ConnectTimeoutOpt, None),
     ("retries", RetriesOpt, None),
     ("max_response_size", MaxResponseSizeOpt, None),

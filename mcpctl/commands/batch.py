@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,6 +15,7 @@ from mcpctl.cli.context import Context
 from mcpctl.cli.options import NoValidateOpt, StrictArgsOpt, server_command
 
 if TYPE_CHECKING:
+    from mcpctl.core.progress import Progress
     from mcpctl.ops.batch.file import BatchLine
     from mcpctl.ops.batch.run import LineResult
     from mcpctl.sessions.targets import Target
@@ -68,7 +71,10 @@ def batch(
             retry_unsafe=retry_unsafe,
             timeout=ctx.overrides.tool_timeout_sec,
         )
-        async with session_pool(ctx.session) as pool:
+        session = ctx.session
+        if progress.enabled and session.progress is not None and not session.verbose:
+            session = dataclasses.replace(session, progress=progress.call)  # calls' progress goes in the bar
+        async with session_pool(session) as pool:
             tools = await validate_lines(
                 lines, resolve, pool, check_arguments=not no_validate, strict_args=strict_args, warn=ctx.output.warn
             )
@@ -153,7 +159,10 @@ def _write_report(path: Path, results: list[LineResult]) -> None:
 
 
 class _Progress:
-    """``[done/total] failed N`` on stderr, only when stderr is a terminal (and not -q)."""
+    """``[done/total] failed N`` on stderr, only when stderr is a terminal (and not -q).
+
+    The last progress notification of a call in flight follows, cut to the terminal's width.
+    """
 
     def __init__(self, ctx: Context, total: int) -> None:
         self.stream = ctx.output.streams.err
@@ -161,15 +170,36 @@ class _Progress:
         self.total = total
         self.done_count = 0
         self.failed = 0
+        self.latest: Progress | None = None
+        self._drawn_at = 0.0
 
     def step(self, result: LineResult) -> None:
         self.done_count += 1
         self.failed += 0 if result.ok else 1
+        self.latest = None
+        self._draw()
+
+    def call(self, update: Progress) -> None:
+        """A call in flight reported progress: shown after the counts (redrawn at most ten times a second)."""
+        self.latest = update
+        if time.monotonic() - self._drawn_at >= 0.1:
+            self._draw()
+
+    def _draw(self) -> None:
         if self.enabled:
+            import shutil
+
+            from mcpctl.output.sanitize import cell
+
+            self._drawn_at = time.monotonic()
             width = 30
             filled = width * self.done_count // max(1, self.total)
             bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r[{bar}] {self.done_count}/{self.total} failed {self.failed}")
+            text = f"[{bar}] {self.done_count}/{self.total} failed {self.failed}"
+            if self.latest is not None:
+                text += f"  {cell(self.latest.describe())}"
+            text = text[: max(40, shutil.get_terminal_size().columns - 1)]
+            self.stream.write(f"\r\x1b[2K{text}")
             self.stream.flush()
 
     def done(self) -> None:

@@ -48,11 +48,13 @@ _SIZE = ((int, str), 'a size in bytes (e.g. 67108864 or "64M")')
 DEFAULT_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "startup_timeout_sec": _NUMBER,
     "tool_timeout_sec": _NUMBER,
+    "max_time_sec": _NUMBER,
     "retries": _INT,
     "strict_args": _BOOL,
     "protocol": _STR,
     "max_response_size": _SIZE,
 }
+CHAT_KEYS: dict[str, tuple[tuple[type, ...], str]] = {"provider": _STR, "model": _STR, "base_url": _STR}
 SERVER_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     **DEFAULT_KEYS,
     "command": _STR,
@@ -84,6 +86,8 @@ class Settings:
     max_response_size: int | None = None
     #: Whether an argument the tool does not declare is an error (exit 2) rather than a warning.
     strict_args: bool | None = None
+    #: The most a call may take in all, whatever progress it reports (``--max-time``).
+    max_time_sec: float | None = None
 
     def over(self, base: Settings) -> Settings:
         """These settings with unset keys taken from ``base``."""
@@ -94,6 +98,7 @@ class Settings:
             strict_args=_first(self.strict_args, base.strict_args),
             protocol=_first(self.protocol, base.protocol),
             max_response_size=_first(self.max_response_size, base.max_response_size),
+            max_time_sec=_first(self.max_time_sec, base.max_time_sec),
         )
 
 
@@ -137,6 +142,8 @@ class Profile:
     exists: bool
     defaults: Settings = Settings()
     servers: Mapping[str, ServerConfig] = field(default_factory=dict)
+    #: ``[chat]``: the defaults of ``mcpctl chat`` (provider, model, base_url).
+    chat: Mapping[str, str] = field(default_factory=dict)
 
     def server(self, name: str) -> ServerConfig:
         """The server called ``name``, or a usage error listing the known ones."""
@@ -218,14 +225,17 @@ def parse_profile(text: str, path: Path) -> Profile:
         data = load_toml(text)
     except ParseError as exc:
         raise ProfileError(f"{path}: invalid TOML: {exc}", hint="fix the line named above") from None
-    unknown = set(data) - {"defaults", "servers"}
+    unknown = set(data) - {"defaults", "servers", "chat"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ProfileError(f"{path}: {key}: unknown key", hint="top-level tables are [defaults] and [servers.NAME]")
+        raise ProfileError(f"{path}: {key}: unknown key", hint="top-level tables: [defaults], [servers.NAME], [chat]")
     defaults = _parse_settings(_table(data, "defaults", path), "defaults", path, DEFAULT_KEYS)
     servers_table = _table(data, "servers", path)
     servers = {name: _parse_server(name, body, path) for name, body in servers_table.items()}
-    return Profile(path=path, exists=True, defaults=defaults, servers=servers)
+    chat = _table(data, "chat", path)
+    for key, value in chat.items():
+        _check_key(key, value, "chat", path, CHAT_KEYS)
+    return Profile(path=path, exists=True, defaults=defaults, servers=servers, chat=chat)
 
 
 def _table(data: Mapping[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -240,7 +250,7 @@ def _parse_settings(
 ) -> Settings:
     for key, value in body.items():
         _check_key(key, value, where, path, allowed)
-    for key in ("startup_timeout_sec", "tool_timeout_sec", "retries"):
+    for key in ("startup_timeout_sec", "tool_timeout_sec", "max_time_sec", "retries"):
         if key in body and not body[key] >= 0:  # NaN too
             raise ProfileError(f"{path}: {where}.{key}: expected a value >= 0, got {body[key]}")
     protocol = body.get("protocol")
@@ -253,6 +263,7 @@ def _parse_settings(
         strict_args=body.get("strict_args"),
         protocol=protocol,
         max_response_size=_opt_size(body.get("max_response_size"), f"{path}: {where}.max_response_size"),
+        max_time_sec=_opt_float(body.get("max_time_sec")),
     )
 
 

@@ -9,6 +9,7 @@ event loop (a Jupyter cell): the caller's thread only waits. Leaving the ``with`
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -82,6 +83,10 @@ class Toolkit:
     def _run(self, work: Callable[[], Awaitable[T]]) -> T:
         future = self._portal.start_task_soon(work)
         try:
+            # Short waits, not one long one: a Ctrl-C that the kernel hands to another thread (the loop's)
+            # does not wake a thread blocked on a lock, but is seen as soon as this one wakes.
+            while not future.done():
+                concurrent.futures.wait((future,), timeout=0.1)
             result: T = future.result()
         except BaseException:
             future.cancel()  # Ctrl-C while waiting: the call must stop too, not run on in the loop's thread

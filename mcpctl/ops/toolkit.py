@@ -119,10 +119,16 @@ class AsyncToolkit:
 
         An ambiguous bare name is a ``UsageError`` listing every candidate (``demo.echo``, ``files.echo``).
         """
-        server, _, tool = name.partition(".")
-        if not (tool and server in self._targets):
-            server, tool = await self._owner(name), name
+        qualified = self._split(name)
+        server, tool = qualified if qualified is not None else (await self._owner(name), name)
         return find_tool(await self.tools_of(server), ToolRef(server, tool), self._targets[server])
+
+    def _split(self, name: str) -> tuple[str, str] | None:
+        """``SERVER.NAME`` split at the longest server name it starts with (ad-hoc names may hold dots)."""
+        for server in sorted(self._targets, key=len, reverse=True):
+            if name.startswith(f"{server}.") and len(name) > len(server) + 1:
+                return server, name[len(server) + 1 :]
+        return None
 
     async def _owner(self, name: str) -> str:
         """The one server that offers the bare-named tool (every server asked concurrently)."""
@@ -234,9 +240,8 @@ class AsyncToolkit:
         """Render a prompt (``SERVER.PROMPT`` or a unique bare name); required arguments are checked first."""
         from mcpctl.ops.prompts import PROMPTS, check_prompt_arguments, get_prompt
 
-        server, _, prompt_name = name.partition(".")
-        if not (prompt_name and server in self._targets):
-            server, prompt_name = await self._prompt_owner(name), name
+        qualified = self._split(name)
+        server, prompt_name = qualified if qualified is not None else (await self._prompt_owner(name), name)
         prompts = await self.on(server, PROMPTS)
         prompt = find_tool(prompts, ToolRef(server, prompt_name), self._targets[server], "prompt")
         check_prompt_arguments(prompt, arguments, server)

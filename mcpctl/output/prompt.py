@@ -41,3 +41,17 @@ def ask_form(streams: Streams, server: str, message: str, schema: dict[str, Any]
             except ArgumentError as error:
                 streams.err.write(f"  {visible(error.message)}\n")
     return content
+
+
+def ask_approval(streams: Streams, qualified: str, arguments: dict[str, Any], destructive: bool) -> str:
+    """Ask whether the model may run a tool: "yes", "no" or "always" (for this tool); EOF is "no"."""
+    from mcpctl.core.wire import dump_json
+
+    flag = " [destructive]" if destructive else ""
+    streams.err.write(f"run {cell(qualified)}{flag} {visible(dump_json(arguments))}? [y]es / [n]o / [a]lways: ")
+    streams.err.flush()
+    line = streams.inp.readline() if streams.inp is not None else ""
+    answer = line.strip().lower()
+    if answer in ("a", "always"):
+        return "always"
+    return "yes" if answer in ("y", "yes") else "no"

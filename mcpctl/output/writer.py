@@ -22,6 +22,7 @@ from typing import Any
 from mcpctl.core.errors import McpctlError, OutputError, StdoutClosed, UsageError
 from mcpctl.core.secrets import redact
 from mcpctl.core.wire import dump_json
+from mcpctl.output.progress import ProgressView
 from mcpctl.output.sanitize import cell, json_safe, visible
 from mcpctl.output.streams import Streams, write_all
 
@@ -43,6 +44,8 @@ class Output:
     format: str | None = None
     streams: Streams = field(default_factory=Streams.from_env)
     quiet: bool = False
+    #: The live progress line on stderr, wiped before anything else is written (None: none drawn).
+    live: ProgressView | None = None
 
     def __post_init__(self) -> None:
         chosen = self.format or os.environ.get("MCPCTL_OUTPUT") or None
@@ -116,6 +119,8 @@ class Output:
         self._write(json_safe(dump_json(data, indent=indent)) + "\n")
 
     def _write(self, text: str) -> None:
+        if self.live is not None:
+            self.live.clear()
         try:
             write_all(self.streams.out, text)
         except BrokenPipeError as exc:
@@ -173,6 +178,8 @@ class Output:
         return f"mcpctl: {word}"
 
     def _err(self, text: str) -> None:
+        if self.live is not None:
+            self.live.clear()
         self.streams.err.write(text)
         self.streams.err.flush()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from mcpctl.core.errors import UsageError
 from mcpctl.core.profile import PROTOCOLS
+from mcpctl.core.progress import Progress
 
 ELICIT_MODES = ("accept-defaults", "decline", "prompt")
 #: The largest answer (one JSON-RPC message, in bytes) accepted from a server before the request fails.
@@ -24,6 +25,8 @@ Tap = Callable[[str, str, Any], None]
 StderrSink = Callable[[str, str], None]
 #: ``log(server, level, data)`` shows one log notification of a server.
 LogSink = Callable[[str, str, Any], None]
+#: ``progress(update)`` shows one progress notification of a call in flight.
+ProgressSink = Callable[[Progress], None]
 #: ``ask(server, message, schema)`` asks a person to fill an elicitation form; None when they give up.
 Asker = Callable[[str, str, dict[str, Any]], "dict[str, Any] | None"]
 
@@ -42,6 +45,8 @@ class SessionOptions:
     server_stderr: StderrSink | None = None
     #: Where servers' log notifications go (None: not asked for).
     server_log: LogSink | None = None
+    #: Where the progress notifications of calls go (None: dropped; a progressToken is sent all the same).
+    progress: ProgressSink | None = None
     #: Who answers ``--elicit prompt`` (None: nobody can, so such requests are declined).
     ask: Asker | None = None
 

@@ -61,7 +61,11 @@ class ServerSlot:
             ready = self._ready
             gone: tuple[anyio.Event, list[McpctlError]] | None = None
             try:
-                with anyio.CancelScope() as self._opening:
+                # The pool, not a cancellation from outside, ends a session (``close``, ``mark_dead``): its
+                # connection is then left without an exception in flight. Left by a cancellation, the
+                # transports' task groups chain CancelledErrors into a cycle that anyio's task bookkeeping
+                # walks forever (Python 3.11). ``close`` also cancels an open in progress (``_opening``).
+                with anyio.CancelScope(shield=True), anyio.CancelScope() as self._opening:
                     async with open_session(self.target, self.options) as session:
                         self._opening = None
                         self.session, self._dead, self._error = session, False, None

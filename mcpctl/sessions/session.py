@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import logging
 import math
 import time
@@ -21,10 +22,11 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import anyio
 
 from mcpctl.core.errors import McpctlError, TimeoutExpired
+from mcpctl.core.progress import Progress
 from mcpctl.core.retry import Attempts, RetryPolicy, retrying
 from mcpctl.core.version import __version__
 from mcpctl.sessions.classify import HttpLog, Phase, attach_stdio, classify, leaves
-from mcpctl.sessions.options import LogSink, SessionOptions
+from mcpctl.sessions.options import LogSink, ProgressSink, SessionOptions
 from mcpctl.sessions.provenance import WireLog, watched
 from mcpctl.sessions.revision import explain_pin
 from mcpctl.sessions.stdio import StdioServer, spawn
@@ -58,6 +60,8 @@ class Session:
     _tools: list[Tool] | None = field(default=None, repr=False)
     #: What arrived over the transport (tells a server's JSON-RPC error from the SDK's own signals).
     received: WireLog | None = field(default=None, repr=False)
+    #: Where the progress notifications of this session's calls go (None: dropped).
+    progress: ProgressSink | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -134,9 +138,71 @@ class Session:
         return items
 
     async def call_tool(self, name: str, arguments: dict[str, Any], timeout: float | None = None) -> CallToolResult:
-        """Call a tool with a deadline; a JSON-RPC error or a dead server becomes our error."""
+        """Call a tool under two deadlines; a JSON-RPC error or a dead server becomes our error.
+
+        Every call carries a progressToken: ``timeout`` is the longest silence (each progress
+        notification of the call restarts it), ``target.max_time`` bounds the whole call. A call
+        that misses either is cancelled on the wire (``notifications/cancelled``) and is exit 4.
+        """
         limit = timeout if timeout is not None else self.target.tool_timeout
-        return await self.guarded(self.client.call_tool(name, arguments, read_timeout_seconds=limit), limit)
+        clock = CallClock(limit, self.target.max_time)
+        number = next(_call_numbers)
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            clock.touch()
+            if self.progress is not None:
+                elapsed = clock.elapsed()
+                self.progress(Progress(self.name, name, number, progress, total, message, elapsed))
+
+        call = self.client.call_tool(name, arguments, read_timeout_seconds=math.inf, progress_callback=on_progress)
+        return await self.guarded(clock.run(call, self.name, name), math.inf)
+
+
+_call_numbers = itertools.count(1)
+
+
+class CallClock:
+    """A call's two deadlines: ``idle`` seconds of silence (restarted by progress) and ``bound`` in all."""
+
+    def __init__(self, idle: float, bound: float | None) -> None:
+        self.idle = idle
+        self.bound = bound
+        self.started = anyio.current_time()
+        self.scope = anyio.CancelScope(deadline=self._deadline())
+
+    def _deadline(self) -> float:
+        hard = math.inf if self.bound is None else self.started + self.bound
+        return min(anyio.current_time() + self.idle, hard)
+
+    def touch(self) -> None:
+        """A progress notification arrived: the call is alive, its silence deadline starts again."""
+        self.scope.deadline = self._deadline()
+
+    def elapsed(self) -> float:
+        return anyio.current_time() - self.started
+
+    def over_bound(self) -> bool:
+        return self.bound is not None and self.elapsed() >= self.bound
+
+    async def run(self, operation: Awaitable[T], server: str, tool: str) -> T:
+        """Await ``operation`` until a deadline; cancelling it sends the server ``notifications/cancelled``."""
+        with self.scope:
+            return await operation
+        raise self.expired(server, tool)
+
+    def expired(self, server: str, tool: str) -> TimeoutExpired:
+        """The error for a missed deadline, naming the flag that set it."""
+        if self.over_bound():
+            return TimeoutExpired(
+                f"timed out: tool '{tool}' was still running at --max-time ({self.bound:g}s); it was cancelled",
+                hint="raise --max-time (or max_time_sec in the profile)",
+                server=server,
+            )
+        return TimeoutExpired(
+            f"timed out: tool '{tool}' sent neither an answer nor progress for {self.idle:g}s; it was cancelled",
+            hint="raise --timeout (or tool_timeout_sec in the profile)",
+            server=server,
+        )
 
 
 class _InFlight:
@@ -283,7 +349,15 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s: connected in %.0f ms, protocol %s", target.name, elapsed, client.protocol_version)
                 entered = True
-                yield Session(target=target, client=client, stdio=stdio, http=http, connect_ms=elapsed, received=wire)
+                yield Session(
+                    target=target,
+                    client=client,
+                    stdio=stdio,
+                    http=http,
+                    connect_ms=elapsed,
+                    received=wire,
+                    progress=options.progress,
+                )
         if deadline.cancelled_caught and not entered:
             raise _connect_timeout(target, stdio)
     except McpctlError:

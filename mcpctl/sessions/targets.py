@@ -48,6 +48,11 @@ class Target:
         return self.settings.tool_timeout_sec or float(DEFAULT_SETTINGS.tool_timeout_sec or 60)
 
     @property
+    def max_time(self) -> float | None:
+        """The most a call may take in all, whatever progress it reports (None: no bound but ``tool_timeout``)."""
+        return self.settings.max_time_sec or None
+
+    @property
     def retries(self) -> int:
         return self.settings.retries if self.settings.retries is not None else 0
 

@@ -8,7 +8,18 @@ import sys
 
 import pytest
 
-HEAVY = ("mcp", "mcp_types", "httpx2", "rich", "jsonschema", "starlette", "uvicorn")
+HEAVY = (
+    "mcp",
+    "mcp_types",
+    "httpx2",
+    "rich",
+    "jsonschema",
+    "starlette",
+    "uvicorn",
+    "prompt_toolkit",
+    "anthropic",
+    "openai",
+)
 
 PROBE = """
 import json, sys
@@ -25,7 +36,15 @@ sys.stderr.write("HEAVY=" + json.dumps(heavy) + "\\n")
 
 @pytest.mark.parametrize(
     "argv",
-    [["--version"], ["--help"], ["call", "--help"], ["completion", "bash"], ["servers", "list"]],
+    [
+        ["--version"],
+        ["--help"],
+        ["call", "--help"],
+        ["completion", "bash"],
+        ["servers", "list"],
+        ["shell", "--help"],
+        ["chat", "--help"],
+    ],
 )
 def test_light_commands_never_import_the_sdk(argv: list[str]) -> None:
     done = subprocess.run(

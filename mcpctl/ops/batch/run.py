@@ -169,18 +169,30 @@ async def run_lines(
                 await outcome
             next_out += 1
 
+    #: The calls in flight; ``--fail-fast`` cancels them (each server is told: ``notifications/cancelled``).
+    in_flight: set[anyio.CancelScope] = set()
+
     async def run_one(line: BatchLine) -> None:
         nonlocal stop
         async with limiter:
-            if stop:
-                outcome = LineResult(line, line.server, ok=False, skipped=True, error=_skipped_error())
-            else:
-                outcome = await _call_line(line, resolve, pool, tools, options)
+            outcome = LineResult(line, line.server, ok=False, skipped=True, error=_skipped_error())
+            if not stop:
+                with anyio.CancelScope() as scope:
+                    in_flight.add(scope)
+                    try:
+                        outcome = await _call_line(line, resolve, pool, tools, options)
+                    finally:
+                        in_flight.discard(scope)
+                if scope.cancelled_caught:
+                    outcome = LineResult(line, line.server, ok=False, skipped=True, error=_cancelled_error())
         if outcome.skipped:
             summary.skipped += 1
         elif not outcome.ok:
             summary.failed += 1
-            stop = stop or options.fail_fast
+            if options.fail_fast and not stop:
+                stop = True
+                for scope in list(in_flight):
+                    scope.cancel()
         if outcome.attempts > 1:
             summary.retried += 1
         results[line.index] = outcome
@@ -202,6 +214,10 @@ async def run_lines(
 
 def _skipped_error() -> dict[str, Any]:
     return {"type": "skipped", "message": "not run: an earlier call failed (--fail-fast)", "exit_code": 1}
+
+
+def _cancelled_error() -> dict[str, Any]:
+    return {"type": "skipped", "message": "cancelled: an earlier call failed (--fail-fast)", "exit_code": 1}
 
 
 async def _call_line(
