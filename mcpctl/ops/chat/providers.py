@@ -126,8 +126,8 @@ def _message(exc: Any) -> str:
 # ----------------------------------------------------------------------------------------------------- Anthropic
 
 
-class AnthropicChat:
-    """The Messages API: ``tool_use`` blocks in the assistant turn, ``tool_result`` blocks in the next user turn."""
+class _Conversation:
+    """What both providers keep: the SDK client, the model and the messages so far."""
 
     def __init__(self, client: Any, model: str) -> None:
         self._client = client
@@ -143,6 +143,10 @@ class AnthropicChat:
     async def aclose(self) -> None:
         """Close the SDK's HTTP client while its event loop still runs."""
         await self._client.close()
+
+
+class AnthropicChat(_Conversation):
+    """The Messages API: ``tool_use`` blocks in the assistant turn, ``tool_result`` blocks in the next user turn."""
 
     async def complete(self, tools: list[dict[str, Any]], on_text: TextSink) -> Turn:
         import anthropic
@@ -179,23 +183,8 @@ class AnthropicChat:
 # -------------------------------------------------------------------------------------------------------- OpenAI
 
 
-class OpenAIChat:
+class OpenAIChat(_Conversation):
     """Chat Completions: ``tool_calls`` on the assistant message, one ``role: tool`` message per result."""
-
-    def __init__(self, client: Any, model: str) -> None:
-        self._client = client
-        self.model = model
-        self.messages: list[dict[str, Any]] = []
-
-    def add_user(self, text: str) -> None:
-        self.messages.append({"role": "user", "content": text})
-
-    def clear(self) -> None:
-        self.messages.clear()
-
-    async def aclose(self) -> None:
-        """Close the SDK's HTTP client while its event loop still runs."""
-        await self._client.close()
 
     async def complete(self, tools: list[dict[str, Any]], on_text: TextSink) -> Turn:
         import openai
