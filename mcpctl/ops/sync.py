@@ -24,7 +24,7 @@ class Toolkit:
     """Every tool of every server, for synchronous code: ``with mcpctl.Toolkit.open("demo") as tk: …``."""
 
     def __init__(self, stack: contextlib.ExitStack, portal: Any, toolkit: AsyncToolkit) -> None:
-        self._stack = stack
+        self._stack: contextlib.ExitStack | None = stack
         self._portal = portal
         self._toolkit = toolkit
 
@@ -78,9 +78,15 @@ class Toolkit:
     def close(self) -> None:
         """Shut every server down and stop the toolkit's event loop (idempotent)."""
         atexit.unregister(self.close)
-        self._stack.close()
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
 
     def _run(self, work: Callable[[], Awaitable[T]]) -> T:
+        if self._stack is None:
+            from mcpctl.core.errors import UsageError
+
+            raise UsageError("the toolkit is closed", hint="open a new one: mcpctl.Toolkit.open(...)")
         future = self._portal.start_task_soon(work)
         try:
             # Short waits, not one long one: a Ctrl-C that the kernel hands to another thread (the loop's)

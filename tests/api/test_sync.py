@@ -300,3 +300,11 @@ def test_close_is_idempotent_and_stops_the_loop_thread(marker: str) -> None:
     tk.close()
     assert threading.active_count() == before
     assert_none_left(marker)
+
+
+def test_a_closed_toolkit_says_so_with_our_usage_error() -> None:
+    tk = mcpctl.Toolkit.open(mcpctl.Server.stdio(f"{sys.executable} -m mcpctl.demo", name="demo"))
+    tk.close()
+    tk.close()  # idempotent
+    with pytest.raises(mcpctl.UsageError, match="the toolkit is closed"):
+        tk.call("demo.echo", message="hi")
