@@ -34,6 +34,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l trace -r -F
@@ -60,6 +61,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from call' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from call' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from call' -l trace -r -F
@@ -86,6 +88,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l trace -r -F
@@ -114,6 +117,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from ping' -l trace -r -F
@@ -136,6 +140,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from get' -l trace -r -F
@@ -156,6 +161,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from prompts; and __fish_seen_subcommand_from list' -l trace -r -F
@@ -179,6 +185,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from list' -l trace -r -F
@@ -199,6 +206,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from read' -l trace -r -F
@@ -219,6 +227,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_su
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from resources; and __fish_seen_subcommand_from templates' -l trace -r -F
@@ -262,6 +271,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subc
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from servers; and __fish_seen_subcommand_from inspect' -l trace -r -F
@@ -293,6 +303,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l retries -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from shell' -l trace -r -F
@@ -322,6 +333,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from check' -l trace -r -F
@@ -347,6 +359,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from export' -l trace -r -F
@@ -365,6 +378,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from list' -l trace -r -F
@@ -386,6 +400,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from lock' -l trace -r -F
@@ -404,6 +419,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcom
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l max-response-size -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l protocol -x -a 'auto legacy 2026-07-28'
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l verbose -s v
+complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l log-level -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from tools; and __fish_seen_subcommand_from show' -l trace -r -F

@@ -120,7 +120,11 @@ def _code(text: str) -> str:
 def _default(param: Any) -> str | None:
     """The default worth printing: a value an option takes when absent (not a flag's False, not None)."""
     default = param.default
-    if getattr(param, "is_flag", False) or getattr(param, "show_default", True) is False:
+    if (
+        getattr(param, "is_flag", False)
+        or getattr(param, "count", False)
+        or getattr(param, "show_default", True) is False
+    ):
         return None
     if default is None or default == () or default == []:
         return None
@@ -154,7 +158,7 @@ def param_line(node: Node, param: Any) -> str:
     default = _default(param)
     if default is not None:
         facts.append(f"Default: {_code(default)}.")
-    bounds = _range(param)
+    bounds = None if getattr(param, "count", False) else _range(param)  # -vv: a flag repeated, not a number
     if bounds is not None:
         facts.append(f"Range: {_code(bounds)}.")
     if param.required:

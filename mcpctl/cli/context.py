@@ -128,17 +128,18 @@ def make_context(
     retries: int | None = None,
     max_response_size: str | None = None,
     protocol: str | None = None,
-    verbose: bool = False,
+    verbose: int = 0,
     quiet: bool = False,
     debug: bool = False,
     trace: Path | None = None,
     elicit: str | None = None,
+    log_level: str | None = None,
 ) -> Context:
     """Build the context from the shared flags; a bad flag raises a usage error (exit 2)."""
     from mcpctl.cli.logs import configure_logging
 
     streams = current_streams()
-    configure_logging(verbose=verbose, quiet=quiet, debug=debug, stream=streams.err)
+    configure_logging(verbose=verbose > 0, quiet=quiet, debug=debug, stream=streams.err)
     out = Output(output, streams=streams, quiet=quiet)
     ctx = Context(output=out, profile_option=profile, debug=debug)
     REPORTING.set((out, debug))
@@ -155,7 +156,7 @@ def make_context(
         from mcpctl.sessions.trace import Tracer
 
         tap = Tracer(trace)
-    loud = verbose or debug
+    loud = verbose > 0 or debug
     out.live = ProgressView.choose(streams.err, tty=streams.err_tty, quiet=quiet, verbose=loud)
     ctx.session = SessionOptions(
         protocol=protocol,
@@ -163,7 +164,8 @@ def make_context(
         tap=tap,
         elicit=elicit,
         server_stderr=out.server_stderr if loud else None,
-        server_log=out.server_log if loud else None,
+        server_log=out.server_log if loud or log_level is not None else None,
+        log_level=log_level or ("info" if verbose > 1 else "warning"),
         progress=out.live if out.live.mode != "off" else None,
         ask=out.asker() if elicit == "prompt" else None,
     )

@@ -71,7 +71,21 @@ ProtocolOpt = Annotated[
         help="Protocol era: auto (probe, then fall back), legacy, 2026-07-28 (default: the profile's, else auto).",
     ),
 ]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show server stderr and connection details.")]
+VerboseOpt = Annotated[
+    int,
+    typer.Option(
+        "--verbose", "-v", count=True, help="Show server stderr, connection details and server logs (-vv: info logs)."
+    ),
+]
+LogLevelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--log-level",
+        metavar="LEVEL",
+        help="Show server logs at LEVEL and above: debug, info, notice, warning, error, critical, alert, emergency "
+        "(default with -v: warning; -vv: info).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Silence notes; keep errors.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and SDK debug logs.")]
 ElicitOpt = Annotated[
@@ -109,7 +123,8 @@ SERVER_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("retries", RetriesOpt, None),
     ("max_response_size", MaxResponseSizeOpt, None),
     ("protocol", ProtocolOpt, None),
-    ("verbose", VerboseOpt, False),
+    ("verbose", VerboseOpt, 0),
+    ("log_level", LogLevelOpt, None),
     ("quiet", QuietOpt, False),
     ("debug", DebugOpt, False),
     ("trace", TraceOpt, None),

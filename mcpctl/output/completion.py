@@ -51,7 +51,7 @@ def command_specs(root: Any) -> list[Spec]:
         subs = {n: c for n, c in getattr(command, "commands", {}).items() if not getattr(c, "hidden", False)}
         opts = [p for p in command.params if getattr(p, "param_type_name", "") == "option" and not p.hidden]
         names = [tuple(p.opts + p.secondary_opts) for p in opts] + [("--help", "-h")]
-        values = [not p.is_flag for p in opts] + [False]
+        values = [not (p.is_flag or p.count) for p in opts] + [False]  # a count (-vv) takes no value
         specs.append(Spec(path, tuple(sorted(subs)), tuple(names), tuple(values), (command.help or "").split("\n")[0]))
         for name in sorted(subs):
             walk(subs[name], f"{path} {name}".strip())

@@ -16,6 +16,8 @@ from mcpctl.core.profile import PROTOCOLS
 from mcpctl.core.progress import Progress
 
 ELICIT_MODES = ("accept-defaults", "decline", "prompt")
+#: The MCP log levels (RFC 5424), least severe first.
+LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 #: The largest answer (one JSON-RPC message, in bytes) accepted from a server before the request fails.
 MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 
@@ -45,6 +47,8 @@ class SessionOptions:
     server_stderr: StderrSink | None = None
     #: Where servers' log notifications go (None: not asked for).
     server_log: LogSink | None = None
+    #: The least severe server log level asked for and passed to ``server_log`` (None: info).
+    log_level: str | None = None
     #: Where the progress notifications of calls go (None: dropped; a progressToken is sent all the same).
     progress: ProgressSink | None = None
     #: Who answers ``--elicit prompt`` (None: nobody can, so such requests are declined).
@@ -53,5 +57,7 @@ class SessionOptions:
     def __post_init__(self) -> None:
         if self.elicit is not None and self.elicit not in ELICIT_MODES:
             raise UsageError(f"unknown --elicit mode '{self.elicit}'", hint=f"use one of: {', '.join(ELICIT_MODES)}")
+        if self.log_level is not None and self.log_level not in LOG_LEVELS:
+            raise UsageError(f"unknown --log-level '{self.log_level}'", hint=f"use one of: {', '.join(LOG_LEVELS)}")
         if self.protocol is not None and self.protocol not in PROTOCOLS:
             raise UsageError(f"unknown protocol '{self.protocol}'", hint=f"use one of: {', '.join(PROTOCOLS)}")

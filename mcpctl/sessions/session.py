@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import anyio
 
@@ -26,7 +26,7 @@ from mcpctl.core.progress import Progress
 from mcpctl.core.retry import Attempts, RetryPolicy, retrying
 from mcpctl.core.version import __version__
 from mcpctl.sessions.classify import HttpLog, Phase, attach_stdio, classify, leaves
-from mcpctl.sessions.options import LogSink, ProgressSink, SessionOptions
+from mcpctl.sessions.options import LOG_LEVELS, LogSink, ProgressSink, SessionOptions
 from mcpctl.sessions.provenance import WireLog, watched
 from mcpctl.sessions.revision import explain_pin
 from mcpctl.sessions.stdio import StdioServer, spawn
@@ -345,6 +345,8 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
                     transport = tapped(transport, target.name, options.tap)
                 client = _make_client(transport, target, options)
                 await stack.enter_async_context(client)
+                if options.server_log is not None and client.protocol_version not in MODERN_VERSIONS:
+                    await _set_log_level(client, target, log_level(options))
                 deadline.deadline = math.inf
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s: connected in %.0f ms, protocol %s", target.name, elapsed, client.protocol_version)
@@ -410,10 +412,33 @@ def _make_client(transport: Any, target: Target, options: SessionOptions) -> Cli
         read_timeout_seconds=target.startup_timeout,
         client_info=Implementation(name="mcpctl", version=__version__),
         cache=None,
-        logging_callback=_ServerLog(target.name, options.server_log) if options.server_log else None,
+        logging_callback=_logs(target, options),
         elicitation_callback=_elicitation(options, target.name),
-        log_level="info" if options.server_log else None,
+        log_level=cast(Any, log_level(options)) if options.server_log else None,  # sent in _meta from 2026-07-28
     )
+
+
+def _logs(target: Target, options: SessionOptions) -> _ServerLog | None:
+    """The logging callback (None: server logs were not asked for)."""
+    return _ServerLog(target.name, options.server_log, log_level(options)) if options.server_log else None
+
+
+def log_level(options: SessionOptions) -> str:
+    """The least severe server log level asked for (info unless the options say)."""
+    return options.log_level or "info"
+
+
+async def _set_log_level(client: Client, target: Target, level: str) -> None:
+    """Handshake era: ask with ``logging/setLevel``, when the server declares logging.
+
+    A server that refuses it still may log; ``_ServerLog`` filters what arrives all the same.
+    """
+    if client.server_capabilities.logging is None:
+        return
+    try:
+        await client.set_logging_level(cast(Any, level))
+    except Exception as exc:  # the server's loss: its logs are filtered here instead
+        log.info("%s: logging/setLevel failed: %s", target.name, exc)
 
 
 def _elicitation(options: SessionOptions, server: str) -> Any:
@@ -426,11 +451,18 @@ def _elicitation(options: SessionOptions, server: str) -> Any:
 
 
 class _ServerLog:
-    """Server log notifications, handed to the caller's sink."""
+    """Server log notifications at ``level`` or above, handed to the caller's sink.
 
-    def __init__(self, name: str, sink: LogSink) -> None:
+    Filtered here too: a handshake-era server may ignore ``logging/setLevel`` (or not offer it).
+    """
+
+    def __init__(self, name: str, sink: LogSink, level: str = "debug") -> None:
         self.name = name
         self.sink = sink
+        self.least = LOG_LEVELS.index(level)
 
     async def __call__(self, params: Any) -> None:
-        self.sink(self.name, str(params.level), params.data)
+        level = str(params.level)
+        if level in LOG_LEVELS and LOG_LEVELS.index(level) < self.least:
+            return
+        self.sink(self.name, level, params.data)

@@ -92,7 +92,7 @@ def test_a_tool_answer_is_exact_when_piped_and_shown_on_a_terminal() -> None:
 
 
 def test_verbose_server_stderr_and_logs_are_shown_and_log_data_is_json() -> None:
-    r = mcpctl("call", "--stdio", ESCAPES, "shout", "-v", tty=True)
+    r = mcpctl("call", "--stdio", ESCAPES, "shout", "-vv", tty=True)  # the log is at info: -v shows warning and up
     assert r.exit_code == 0, r
     assert_nothing_raw(r)
     assert f"[faulty] starting{SHOWN}\n" in r.stderr

@@ -6,7 +6,8 @@ Usage::
     python tests/servers/long.py --http PORT  # Streamable HTTP on 127.0.0.1:PORT/mcp
 
 Tools (each call and each ``notifications/cancelled`` is appended to $LONG_CALLS, if set, as
-"call TOOL ID PID", "done TOOL ID" and "cancelled ID"):
+"call TOOL ID PID", "done TOOL ID", "cancelled ID" and "setLevel LEVEL"; the server declares
+logging, records ``logging/setLevel`` and, as handshake-era servers may, logs at every level all the same):
 
 ==========  ======================================================================================
 work        ``work(seconds=3, step=0.2)``: reports progress every ``step`` seconds ("step i of n",
@@ -38,7 +39,7 @@ def note(line: str) -> None:
 def build() -> Any:
     import anyio
     from mcp.server.mcpserver import Context, MCPServer
-    from mcp.types import CancelledNotificationParams
+    from mcp.types import CancelledNotificationParams, EmptyResult, SetLevelRequestParams
 
     mcp = MCPServer("long", version="1.0.0", instructions="Long-running tools.", log_level="WARNING")
 
@@ -75,6 +76,12 @@ def build() -> Any:
         note(f"cancelled {params.request_id}")
 
     mcp._lowlevel_server.add_notification_handler("notifications/cancelled", CancelledNotificationParams, cancelled)
+
+    async def set_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
+        note(f"setLevel {params.level}")
+        return EmptyResult()
+
+    mcp._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, set_level)
     return mcp
 
 
