@@ -147,11 +147,16 @@ async def _terminal(ctx: Context, shell: Shell) -> int:
 
         return [(c.text, c.start) for c in candidates(before, shell.tk.servers, shell.known_tools, shell.current)]
 
-    async def prefetch() -> None:
-        with contextlib.suppress(McpctlError):
-            await shell.prefetch()
+    listed = anyio.Event()
 
-    editor = LineEditor([e.line for e in shell.entries if e.line], complete)
+    async def prefetch() -> None:
+        try:
+            with contextlib.suppress(McpctlError):
+                await shell.prefetch()
+        finally:
+            listed.set()
+
+    editor = LineEditor([e.line for e in shell.entries if e.line], complete, ready=listed.wait)
     running = _Running()
     async with anyio.create_task_group() as tg:
         tg.start_soon(running.watch, tg.cancel_scope)

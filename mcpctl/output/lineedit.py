@@ -9,16 +9,24 @@ being typed above the prompt (server notifications), without corrupting the line
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 CompleteFn = Callable[[str], Sequence[tuple[str, int]]]
+#: Longest a TAB waits for what completion needs (the first tool listing) before completing from what is known.
+READY_WAIT = 5.0
 
 
 class LineEditor:
     """One prompt_toolkit session: ``read`` raises ``EOFError`` on Ctrl-D and ``KeyboardInterrupt`` on Ctrl-C."""
 
-    def __init__(self, lines: Iterable[str], complete: CompleteFn) -> None:
+    def __init__(
+        self, lines: Iterable[str], complete: CompleteFn, ready: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """``ready`` is awaited (at most ``READY_WAIT`` seconds) before completing: a TAB typed right after
+        start-up must see the tools still being listed."""
+        import asyncio
+
         from prompt_toolkit import PromptSession
         from prompt_toolkit.completion import Completer, Completion
         from prompt_toolkit.history import InMemoryHistory
@@ -27,6 +35,15 @@ class LineEditor:
             def get_completions(self, document: Any, complete_event: Any) -> Iterator[Completion]:
                 for text, start in complete(document.text_before_cursor):
                     yield Completion(text, start_position=-start)
+
+            async def get_completions_async(
+                self, document: Any, complete_event: Any
+            ) -> AsyncGenerator[Completion, None]:
+                if ready is not None:
+                    with contextlib.suppress(TimeoutError):  # then complete from what is known
+                        await asyncio.wait_for(ready(), READY_WAIT)
+                for completion in self.get_completions(document, complete_event):
+                    yield completion
 
         history = InMemoryHistory()
         for line in lines:
