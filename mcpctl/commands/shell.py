@@ -145,7 +145,15 @@ async def _terminal(ctx: Context, shell: Shell) -> int:
     def complete(before: str) -> list[tuple[str, int]]:
         from mcpctl.ops.shell.complete import complete as candidates
 
-        return [(c.text, c.start) for c in candidates(before, shell.tk.servers, shell.known_tools, shell.current)]
+        found = candidates(
+            before,
+            shell.tk.servers,
+            shell.known_tools,
+            shell.current,
+            prompts=shell.known_prompts,
+            values=shell.offered,
+        )
+        return [(c.text, c.start) for c in found]
 
     listed = anyio.Event()
 
@@ -155,8 +163,28 @@ async def _terminal(ctx: Context, shell: Shell) -> int:
                 await shell.prefetch()
         finally:
             listed.set()
+        with contextlib.suppress(McpctlError):
+            await shell.prefetch_prompts()
 
-    editor = LineEditor([e.line for e in shell.entries if e.line], complete, ready=listed.wait)
+    async def prepare(before: str) -> None:
+        """Ask the server for the values of the ``key=`` being typed; a slow answer lands in the cache later."""
+        from mcpctl.ops.shell.complete import value_query
+
+        query = value_query(before, shell.tk.servers, shell.current, shell.known_prompts)
+        if query is None or query in shell.offered:
+            return
+        done = anyio.Event()
+
+        async def ask() -> None:
+            try:
+                await shell.offer(query)
+            finally:
+                done.set()
+
+        tg.start_soon(ask)
+        await done.wait()
+
+    editor = LineEditor([e.line for e in shell.entries if e.line], complete, ready=listed.wait, prepare=prepare)
     running = _Running()
     async with anyio.create_task_group() as tg:
         tg.start_soon(running.watch, tg.cancel_scope)

@@ -15,16 +15,23 @@ from typing import Any, TextIO
 CompleteFn = Callable[[str], Sequence[tuple[str, int]]]
 #: Longest a TAB waits for what completion needs (the first tool listing) before completing from what is known.
 READY_WAIT = 5.0
+#: Longest a TAB waits for values a server offers (``completion/complete``) before completing without them.
+OFFER_WAIT = 2.0
 
 
 class LineEditor:
     """One prompt_toolkit session: ``read`` raises ``EOFError`` on Ctrl-D and ``KeyboardInterrupt`` on Ctrl-C."""
 
     def __init__(
-        self, lines: Iterable[str], complete: CompleteFn, ready: Callable[[], Awaitable[None]] | None = None
+        self,
+        lines: Iterable[str],
+        complete: CompleteFn,
+        ready: Callable[[], Awaitable[None]] | None = None,
+        prepare: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         """``ready`` is awaited (at most ``READY_WAIT`` seconds) before completing: a TAB typed right after
-        start-up must see the tools still being listed."""
+        start-up must see the tools still being listed. ``prepare(before cursor)`` is then awaited (at most
+        ``OFFER_WAIT`` seconds) to fetch what a server offers for the word being typed."""
         import asyncio
 
         from prompt_toolkit import PromptSession
@@ -42,6 +49,9 @@ class LineEditor:
                 if ready is not None:
                     with contextlib.suppress(TimeoutError):  # then complete from what is known
                         await asyncio.wait_for(ready(), READY_WAIT)
+                if prepare is not None:
+                    with contextlib.suppress(TimeoutError):  # a slow server: complete without its values
+                        await asyncio.wait_for(prepare(document.text_before_cursor), OFFER_WAIT)
                 for completion in self.get_completions(document, complete_event):
                     yield completion
 

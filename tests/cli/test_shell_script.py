@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import DEMO
+from conftest import DEMO, faulty
 
 from cli.runner import mcpctl
 
@@ -76,3 +76,25 @@ def test_again_reruns_a_history_entry(state: dict[str, str]) -> None:
     r = mcpctl("shell", "--stdio", DEMO, stdin="add a=20 b=22\nagain 1\n", env=state)
     assert r.exit_code == 0, r
     assert r.stdout.splitlines() == ["42", "42"]
+
+
+def test_a_template_uri_takes_its_variables(state: dict[str, str]) -> None:
+    r = mcpctl("shell", "--stdio", DEMO, stdin="read greet://{name} name=bob\n", env=state)
+    assert r.exit_code == 0, r
+    assert r.stdout.strip() == "Hello, bob!"
+
+
+def test_a_server_dying_mid_call_shows_its_stderr_tail_and_the_next_call_reconnects(state: dict[str, str]) -> None:
+    r = mcpctl(
+        "shell",
+        "--stdio",
+        faulty("crash-on-call"),
+        stdin="crash\necho message=after\nset output json\nstatus\n",
+        env=state,
+    )
+    assert r.exit_code == 1, r
+    assert "error: faulty: the server closed the connection (server exited with status 7)" in r.stderr
+    assert "server stderr: boom: crashed in tool" in r.stderr
+    assert r.stdout.startswith("after\n")
+    status = json.loads(r.stdout[r.stdout.index("[") :])
+    assert (status[0]["state"], status[0]["reconnects"]) == ("connected", 1)

@@ -153,6 +153,17 @@ def test_tab_completes_a_tool_name_right_after_start_up_and_an_argument_key(tmp_
     leave(sh)
 
 
+def test_tab_completes_a_prompt_argument_value_the_server_offers(tmp_path: Path) -> None:
+    sh = spawn(tmp_path, env=two_servers(tmp_path, uuid.uuid4().hex))
+    sh.expect_exact("mcpctl>")
+    tab(sh, "get demo.review code=x language=ty", "pescript")  # completion/complete: only "typescript" starts so
+    sh.send("\r")
+    sh.expect_exact("mcpctl> get demo.review code=x language=typescript")
+    sh.expect(r"following typescript code")
+    sh.expect_exact("mcpctl>")
+    leave(sh)
+
+
 def test_ctrl_c_cancels_a_hanging_call_and_the_shell_goes_on(tmp_path: Path) -> None:
     marker = uuid.uuid4().hex
     sh = spawn(tmp_path, env=two_servers(tmp_path, marker))

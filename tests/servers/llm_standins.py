@@ -14,6 +14,7 @@ status and the API's documented error body.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,6 +34,8 @@ class StandIn:
     def __init__(self, tool_suffix: str = "__echo") -> None:
         self.tool_suffix = tool_suffix
         self.status: int | None = None
+        #: Seconds the OpenAI stand-in waits after its first chunk (a slow answer, to stop with Ctrl-C).
+        self.hold = 0.0
         self.requests: list[dict[str, Any]] = []
         self.keys: list[str] = []
 
@@ -147,6 +150,7 @@ async def _openai_chunks(state: StandIn, body: dict[str, Any]) -> AsyncIterator[
     if tool is None:
         answer = f"The tool said: {result}" if result is not None else "No tool to call."
         yield _chunk(model, {"role": "assistant", "content": ""})
+        await asyncio.sleep(state.hold)
         for piece in (answer[:8], answer[8:]):
             yield _chunk(model, {"content": piece})
         yield _chunk(model, {}, "stop")

@@ -12,7 +12,7 @@ import pytest
 from mcpctl.core import history
 from mcpctl.core.errors import UsageError
 from mcpctl.ops.model import Tool
-from mcpctl.ops.shell.complete import complete
+from mcpctl.ops.shell.complete import ValueQuery, complete, value_query
 from mcpctl.ops.shell.parse import Line, parse_line
 
 
@@ -63,6 +63,48 @@ def test_completion_offers_argument_keys_not_given_yet_then_enum_and_boolean_val
 
 def test_completion_offers_server_names_after_use() -> None:
     assert texts("use d") == ["demo"]
+
+
+PROMPTS = {"demo": [{"server": "demo", "name": "review", "arguments": [{"name": "code"}, {"name": "language"}]}]}
+LANGUAGE = ValueQuery("demo", "prompt", "review", "language", "py")
+
+
+def offered(line: str, values: dict[ValueQuery, list[str]], current: str | None = None) -> list[tuple[str, int]]:
+    found = complete(line, ["demo", "other"], {}, current, prompts=PROMPTS, values=values)
+    return [(c.text, c.start) for c in found]
+
+
+def test_completion_offers_prompt_names_then_argument_names_not_given_yet() -> None:
+    assert offered("get de", {}) == [("demo.review", 2)]
+    assert offered("get demo.review ", {}) == [("code=", 0), ("language=", 0)]
+    assert offered("get demo.review code=x l", {}) == [("language=", 1)]
+    assert offered("get review ", {}, current="demo") == [("code=", 0), ("language=", 0)]
+
+
+def test_a_key_being_typed_after_get_or_a_template_is_a_completion_request() -> None:
+    assert value_query("get demo.review language=py", ["demo", "other"]) == LANGUAGE
+    assert value_query("get review language=py", ["demo", "other"], None, PROMPTS) == LANGUAGE
+    assert value_query("read demo greet://{name} name=b", ["demo", "other"]) == ValueQuery(
+        "demo", "template", "greet://{name}", "name", "b"
+    )
+    assert value_query("read greet://{name} name=", ["demo"]).ref == {  # type: ignore[union-attr]
+        "type": "template",
+        "name": "greet://{name}",
+        "uri": "greet://{name}",
+    }
+    assert value_query("read demo demo://readme x=", ["demo"]) is None  # not a template
+    assert value_query("get demo.review language", ["demo"]) is None  # no '=' yet
+    assert value_query("call demo.review language=", ["demo"]) is None
+
+
+def test_completion_offers_the_values_the_server_gave_for_that_prefix_only() -> None:
+    assert offered("get demo.review language=py", {LANGUAGE: ["python"]}) == [("python", 2)]
+    assert offered("get demo.review language=ja", {LANGUAGE: ["python"]}) == []
+
+
+def test_completion_offers_template_variables_after_a_template_uri() -> None:
+    assert offered("read demo greet://{name} ", {}) == [("name=", 0)]
+    assert offered("read d", {}) == [("demo", 1)]
 
 
 def test_history_entry_masks_secret_arguments_and_line_items() -> None:

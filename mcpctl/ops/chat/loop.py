@@ -127,7 +127,18 @@ class Chat:
         self.names = {name: by_qualified[qualified] for name, qualified in mapping.items()}
 
     async def ask(self, prompt: str, events: ChatEvents, max_rounds: int = DEFAULT_MAX_ROUNDS) -> ChatReport:
-        """Send ``prompt`` and run the tool calls the model asks for until it answers (or ``max_rounds``)."""
+        """Send ``prompt`` and run the tool calls the model asks for until it answers (or ``max_rounds``).
+
+        A turn that fails or is cancelled leaves no trace in the conversation: a half-answered tool call
+        would make the provider reject the next turn."""
+        mark = len(self.provider.messages)
+        try:
+            return await self._ask(prompt, events, max_rounds)
+        except BaseException:
+            del self.provider.messages[mark:]
+            raise
+
+    async def _ask(self, prompt: str, events: ChatEvents, max_rounds: int) -> ChatReport:
         self.provider.add_user(prompt)
         report = ChatReport(answer="", model=self.provider.model, rounds=0)
         while True:

@@ -56,6 +56,7 @@ class Provider(Protocol):
     """A conversation with one model through one API."""
 
     model: str
+    messages: list[dict[str, Any]]
 
     def add_user(self, text: str) -> None: ...
 

@@ -1,7 +1,9 @@
 """Tab completion for the shell: commands, servers, tools, argument keys and values.
 
-Pure over what the shell already knows (the tools listed so far): completing never waits for a
-server. Values offered by a server's ``completion/complete`` are not asked for here.
+Pure over what the shell already knows (the tools and prompts listed so far, and the values the
+servers' ``completion/complete`` gave): completing never waits for a server. ``value_query`` says
+which ``completion/complete`` request a line needs (the caller asks, with a bounded wait, and
+passes the answers back in as ``values``).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcpctl.ops.model import Tool
+from mcpctl.ops.resources import template_variables
 from mcpctl.ops.shell.parse import COMMANDS, FORMATS
 
-SERVER_COMMANDS = ("tools", "use", "ping", "resources", "prompts", "read")
+SERVER_COMMANDS = ("tools", "use", "ping", "resources", "prompts")
 TOOL_COMMANDS = ("call", "show")
 
 
@@ -25,16 +28,44 @@ class Candidate:
     start: int
 
 
+@dataclass(frozen=True)
+class ValueQuery:
+    """One ``completion/complete`` request: ``kind`` is ``prompt`` (``name`` a prompt) or ``template`` (a URI)."""
+
+    server: str
+    kind: str
+    name: str
+    argument: str
+    prefix: str
+
+    @property
+    def ref(self) -> dict[str, str]:
+        """The reference as ``ops.prompts.complete_argument`` takes it."""
+        return {"type": self.kind, "name": self.name, "uri": self.name}
+
+
 def complete(
-    before: str, servers: Sequence[str], tools: Mapping[str, Sequence[Tool]], current: str | None = None
+    before: str,
+    servers: Sequence[str],
+    tools: Mapping[str, Sequence[Tool]],
+    current: str | None = None,
+    *,
+    prompts: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    values: Mapping[ValueQuery, Sequence[str]] | None = None,
 ) -> list[Candidate]:
-    """The completions of the word before the cursor in ``before`` (the line up to the cursor)."""
+    """The completions of the word before the cursor in ``before`` (the line up to the cursor).
+
+    ``prompts`` are the prompts listed so far by server (wire form); ``values`` the server-offered
+    argument values known so far (see ``value_query``).
+    """
     words = before.split()
     partial = "" if not words or before[-1:].isspace() else words.pop()
     if not words:
         names = [*COMMANDS, *_tool_names(tools, current)]
         return _matching(names, partial)
     head = words[0]
+    if head in ("get", "read"):
+        return _value_candidates(before, servers, current, prompts or {}, values or {})
     if head == "help" and len(words) == 1:
         return _matching(COMMANDS, partial)
     if head == "set":
@@ -50,6 +81,95 @@ def complete(
     if tool is None:
         return []
     return _argument_candidates(tool, given, partial)
+
+
+def value_query(
+    before: str,
+    servers: Sequence[str],
+    current: str | None = None,
+    prompts: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> ValueQuery | None:
+    """The ``completion/complete`` request for a ``key=`` word being typed after ``get PROMPT`` or
+    ``read [SERVER] TEMPLATE_URI`` (None otherwise, or when the server is not known)."""
+    words = before.split()
+    if not words or before[-1:].isspace() or "=" not in words[-1] or len(words) < 3:
+        return None
+    argument, _, prefix = words[-1].partition("=")
+    target = _target(words[:-1], servers, current, prompts or {})
+    if target is None or not argument:
+        return None
+    kind, server, name = target
+    return ValueQuery(server, kind, name, argument, prefix)
+
+
+def _target(
+    words: Sequence[str],
+    servers: Sequence[str],
+    current: str | None,
+    prompts: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> tuple[str, str, str] | None:
+    """(kind, server, prompt name or URI template) named by ``get PROMPT …`` / ``read [SERVER] URI …``."""
+    head = words[0]
+    if head == "get":
+        return _prompt_target(words[1], servers, current, prompts)
+    if head != "read":
+        return None
+    if len(words) >= 3 and words[1] in servers:
+        server, uri = words[1], words[2]
+    else:
+        one = current or (servers[0] if len(servers) == 1 else None)
+        if one is None:
+            return None
+        server, uri = one, words[1]
+    return ("template", server, uri) if "{" in uri else None
+
+
+def _prompt_target(
+    name: str, servers: Sequence[str], current: str | None, prompts: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> tuple[str, str, str] | None:
+    for server in sorted(servers, key=len, reverse=True):
+        if name.startswith(server + "."):
+            return "prompt", server, name[len(server) + 1 :]
+    if current:
+        return "prompt", current, name
+    owners = [s for s, listed in prompts.items() if any(p.get("name") == name for p in listed)]
+    if len(owners) == 1:
+        return "prompt", owners[0], name
+    return ("prompt", servers[0], name) if len(servers) == 1 else None
+
+
+def _value_candidates(
+    before: str,
+    servers: Sequence[str],
+    current: str | None,
+    prompts: Mapping[str, Sequence[Mapping[str, Any]]],
+    values: Mapping[ValueQuery, Sequence[str]],
+) -> list[Candidate]:
+    """``get``: prompt names, then ``arg=`` names, then server values; ``read``: servers, template variables, values."""
+    words = before.split()
+    partial = "" if before[-1:].isspace() else words.pop()
+    head = words[0]
+    if len(words) == 1:
+        if head == "read":
+            return _matching(servers, partial)
+        names = [f"{s}.{p.get('name', '')}" for s, listed in prompts.items() for p in listed]
+        names += [str(p.get("name", "")) for p in prompts.get(current or "", ())]
+        return _matching(names, partial)
+    if "=" in partial:
+        query = value_query(before, servers, current, prompts)
+        offered = values.get(query, ()) if query is not None else ()
+        return [Candidate(v, len(query.prefix)) for v in offered] if query is not None else []
+    target = _target(words, servers, current, prompts)
+    if target is None:
+        return []
+    kind, server, name = target
+    if kind == "prompt":
+        listed = next((p for p in prompts.get(server, ()) if p.get("name") == name), {})
+        names = [str(a.get("name", "")) for a in listed.get("arguments") or []]
+    else:
+        names = template_variables(name)
+    taken = {word.split("=", 1)[0] for word in words[2:]}
+    return _matching([f"{n}=" for n in names if n not in taken], partial)
 
 
 def _tool_names(tools: Mapping[str, Sequence[Tool]], current: str | None) -> list[str]:

@@ -9,6 +9,7 @@ status a script would exit with (0, 1 a failed call, 2 a usage error).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from mcpctl.core.errors import McpctlError, UsageError
 from mcpctl.ops.call import CallOutcome, CallRequest, call_on, tool_failed
 from mcpctl.ops.model import Tool
 from mcpctl.ops.registry import ToolRef
+from mcpctl.ops.shell.complete import ValueQuery
 from mcpctl.ops.shell.parse import COMMANDS, FORMATS, Line, count_word, need, parse_line, usage
 from mcpctl.ops.toolkit import AsyncToolkit
 
@@ -66,6 +68,10 @@ class Shell:
         self._sent: dict[int, tuple[str, str, dict[str, Any]]] = {}
         #: Tools listed so far, by server (tab completion reads this; it never waits for a server).
         self.known_tools: dict[str, list[Tool]] = {}
+        #: Prompts listed so far, by server (wire form), for completing prompt and argument names.
+        self.known_prompts: dict[str, list[dict[str, Any]]] = {}
+        #: Values servers offered (``completion/complete``), cached per (ref, argument, prefix).
+        self.offered: dict[ValueQuery, list[str]] = {}
         self._handlers: dict[str, Callable[[Line], Awaitable[Reply]]] = {
             "tools": self._tools,
             "show": self._show,
@@ -106,6 +112,30 @@ class Shell:
         for tool in await self.tk.list_tools(skip_unreachable=True):
             listed.setdefault(tool.server, []).append(tool)
         self.known_tools.update(listed)
+
+    async def prefetch_prompts(self) -> None:
+        """List the prompts of the servers whose tools were listed (for completing prompt and argument names)."""
+        for server in list(self.known_tools):
+            with contextlib.suppress(McpctlError):  # a server without prompts just offers none
+                self._remember_prompts(await self.tk.list_prompts(server))
+
+    async def offer(self, query: ValueQuery) -> list[str]:
+        """The values ``query``'s server offers (``completion/complete``), asked once per query; [] on failure."""
+        from mcpctl.ops.prompts import complete_argument
+
+        if query not in self.offered:
+            try:
+                values = await self.tk.on(
+                    query.server, lambda session: complete_argument(session, query.ref, query.argument, query.prefix)
+                )
+            except McpctlError:
+                values = []
+            self.offered[query] = values
+        return self.offered[query]
+
+    def _remember_prompts(self, items: list[dict[str, Any]]) -> None:
+        for server in {p["server"] for p in items}:
+            self.known_prompts[server] = [p for p in items if p["server"] == server]
 
     # ------------------------------------------------------------------ servers
 
@@ -217,13 +247,27 @@ class Shell:
         return Reply([Piece("table", items, columns=("SERVER", "URI", "NAME", "MIME"), rows=rows)])
 
     async def _read(self, line: Line) -> Reply:
-        need(line, 1, 2)
-        server, uri = line.words if len(line.words) == 2 else (self._one_server("read"), line.words[0])
+        from mcpctl.core.items import string_arguments
+        from mcpctl.ops.resources import expand_template
+
+        need(line, 1, None)
+        words = line.words
+        server, uri, items = (
+            (words[0], words[1], words[2:])
+            if len(words) >= 2 and words[0] in self.tk.servers
+            else (self._one_server("read"), words[0], words[1:])
+        )
         self.tk.target(server)
+        values = string_arguments(items)
+        if "{" in uri:
+            uri = expand_template(uri, values)
+        elif values:
+            raise UsageError(f"{uri} is not a URI template; it takes no NAME=VALUE arguments", hint=usage("read"))
         return Reply([Piece("contents", {"server": server, **await self.tk.read_resource(server, uri)})])
 
     async def _prompts(self, line: Line) -> Reply:
         items = await self.tk.list_prompts(*self._servers(line.words))
+        self._remember_prompts(items)
         rows = [[p["server"], p.get("name", ""), _first_line(p.get("description")), _argument_names(p)] for p in items]
         return Reply([Piece("table", items, columns=("SERVER", "PROMPT", "DESCRIPTION", "ARGUMENTS"), rows=rows)])
 

@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("show TOOL", "describe a tool: arguments, schema, annotations"),
     "call": ("call TOOL [ARG…]", "call a tool; ARG is key=value, key:=json, key=@file (a bare TOOL ARG… works too)"),
     "resources": ("resources [SERVER]", "list resources"),
-    "read": ("read [SERVER] URI", "read a resource"),
+    "read": ("read [SERVER] URI [NAME=VALUE…]", "read a resource"),
     "prompts": ("prompts [SERVER]", "list prompts"),
     "get": ("get PROMPT [key=value…]", "render a prompt"),
     "ping": ("ping [SERVER…]", "one round trip to each server"),
