@@ -291,16 +291,6 @@ def _profile_chat(ctx: Context) -> dict[str, str]:
     return dict(ctx.profile().chat)
 
 
-def _terminal(ctx: Context) -> bool:
-    """A person at a terminal: stdin and stdout are real TTYs."""
-    streams = ctx.output.streams
-    inp = streams.inp
-    try:
-        return bool(streams.in_tty and streams.out_tty and inp is not None and inp.isatty() and inp.fileno() >= 0)
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
 def _prompt_text(ctx: Context, prompt: str | None) -> str | None:
     """``--prompt``, or all of stdin when it is not a terminal; None for the interactive chat (a terminal)."""
     from mcpctl.core.errors import UsageError
@@ -309,7 +299,7 @@ def _prompt_text(ctx: Context, prompt: str | None) -> str | None:
         text = prompt
     else:
         streams = ctx.output.streams
-        if _terminal(ctx):
+        if ctx.output.streams.interactive:
             return None
         if streams.in_tty or streams.inp is None:
             raise UsageError(

@@ -38,7 +38,7 @@ def shell(
 
         targets = ctx.targets(servers)
         fmt = ctx.output.format or "text"
-        if not _interactive(ctx):
+        if not ctx.output.streams.interactive:
             async with open_toolkit(targets, ctx.session) as tk:
                 return await _script(ctx, Shell(tk, history_path=default_path(), output=fmt))
         from dataclasses import replace
@@ -53,16 +53,6 @@ def shell(
                 return await _terminal(ctx, Shell(tk, history_path=default_path(), output=fmt))
 
     ctx.run(work)
-
-
-def _interactive(ctx: Context) -> bool:
-    """A person at a terminal: stdin and stdout are real TTYs."""
-    streams = ctx.output.streams
-    inp = streams.inp
-    try:
-        return bool(streams.in_tty and streams.out_tty and inp is not None and inp.isatty() and inp.fileno() >= 0)
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 class _Running:

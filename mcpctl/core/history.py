@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,11 +113,16 @@ def last(entries: Sequence[Entry], count: int | None) -> list[Entry]:
     return list(entries[-count:]) if count > 0 else []
 
 
-def default_path(env: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_STATE_HOME/mcpctl/history.jsonl``, else ``~/.local/state/mcpctl/history.jsonl``."""
+def state_file(name: str, env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/mcpctl/NAME``, else ``~/.local/state/mcpctl/NAME``."""
     env = os.environ if env is None else env
     base = env.get("XDG_STATE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "state")
-    return Path(base) / "mcpctl" / "history.jsonl"
+    return Path(base) / "mcpctl" / name
+
+
+def default_path(env: Mapping[str, str] | None = None) -> Path:
+    """The shell's call history: ``$XDG_STATE_HOME/mcpctl/history.jsonl``."""
+    return state_file("history.jsonl", env)
 
 
 def load(path: Path) -> list[Entry]:
@@ -130,13 +135,19 @@ def load(path: Path) -> list[Entry]:
 
 def append(path: Path, entry: Entry, limit: int = LIMIT) -> None:
     """Add ``entry`` (mode 0600, ``O_APPEND``); past twice the limit, keep the newest ``limit``."""
+    append_bounded(path, to_line(entry), lambda p: [to_line(e) for e in load(p)], limit)
+
+
+def append_bounded(path: Path, line: str, lines_of: Callable[[Path], list[str]], limit: int = LIMIT) -> None:
+    """Append one line (``O_APPEND``, mode 0600, directory 0700); when ``lines_of`` (the readable lines, re-spelt)
+    finds more than twice ``limit``, rewrite the file atomically with the newest ``limit``."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)
-        os.write(fd, to_line(entry).encode("utf-8"))
+        os.write(fd, line.encode("utf-8"))
     finally:
         os.close(fd)
-    entries = load(path)
-    if len(entries) > 2 * limit:
-        atomic_write(path, "".join(to_line(e) for e in entries[-limit:]), mode=FILE_MODE)
+    kept = lines_of(path)
+    if len(kept) > 2 * limit:
+        atomic_write(path, "".join(kept[-limit:]), mode=FILE_MODE)

@@ -30,6 +30,15 @@ class Streams:
         color = (out_tty or err_tty) and not no_color
         return cls(sys.stdout, sys.stderr, out_tty, err_tty, color, inp=sys.stdin, in_tty=_isatty(sys.stdin))
 
+    @property
+    def interactive(self) -> bool:
+        """A person at a terminal: stdin and stdout are real TTYs (a shell or a chat may prompt)."""
+        inp = self.inp
+        try:
+            return bool(self.in_tty and self.out_tty and inp is not None and inp.isatty() and inp.fileno() >= 0)
+        except (OSError, ValueError, AttributeError):
+            return False
+
     @classmethod
     def for_test(cls, *, tty: bool = False, color: bool = False, stdin: str = "") -> Streams:
         """In-memory streams that pretend to be (or not be) a terminal; ``stdin`` is what a person types."""

@@ -8,16 +8,14 @@ JSON string a line so that a prompt may hold newlines; past twice ``LIMIT`` line
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from mcpctl.core.errors import UsageError
-from mcpctl.core.files import atomic_write
+from mcpctl.core.history import append_bounded, state_file
 
 LIMIT = 1000
-FILE_MODE = 0o600
 COMMANDS = ("/tools", "/status", "/history", "/clear", "/model", "/quit", "/help")
 HELP = "/tools  /status  /history  /clear  /model NAME  /quit (or Ctrl-D); Ctrl-C stops the answer"
 
@@ -48,9 +46,7 @@ def slash(line: str) -> Slash | None:
 
 def history_path(env: Mapping[str, str] | None = None) -> Path:
     """``$XDG_STATE_HOME/mcpctl/chat_history.jsonl`` (``~/.local/state`` otherwise): apart from the shell's calls."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_STATE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "state")
-    return Path(base) / "mcpctl" / "chat_history.jsonl"
+    return state_file("chat_history.jsonl", env)
 
 
 def load_prompts(path: Path) -> list[str]:
@@ -72,14 +68,8 @@ def load_prompts(path: Path) -> list[str]:
 
 def append_prompt(path: Path, prompt: str, limit: int = LIMIT) -> None:
     """Add ``prompt`` (``O_APPEND``, mode 0600); past twice the limit, keep the newest ``limit``."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        os.write(fd, (json.dumps(prompt, ensure_ascii=False) + "\n").encode("utf-8"))
-    finally:
-        os.close(fd)
-    prompts = load_prompts(path)
-    if len(prompts) > 2 * limit:
-        kept = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in prompts[-limit:])
-        atomic_write(path, kept, mode=FILE_MODE)
+    append_bounded(path, _line(prompt), lambda p: [_line(x) for x in load_prompts(p)], limit)
+
+
+def _line(prompt: str) -> str:
+    return json.dumps(prompt, ensure_ascii=False) + "\n"
