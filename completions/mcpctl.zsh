@@ -7,6 +7,7 @@ _mcpctl() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$path:$w" in
+            ":auth") path="auth" ;;
             ":batch") path="batch" ;;
             ":call") path="call" ;;
             ":chat") path="chat" ;;
@@ -17,18 +18,27 @@ _mcpctl() {
             ":resources") path="resources" ;;
             ":servers") path="servers" ;;
             ":shell") path="shell" ;;
+            ":tasks") path="tasks" ;;
             ":tools") path="tools" ;;
+            "auth:login") path="auth login" ;;
+            "auth:logout") path="auth logout" ;;
+            "auth:status") path="auth status" ;;
+            "auth:token") path="auth token" ;;
             "prompts:get") path="prompts get" ;;
             "prompts:list") path="prompts list" ;;
             "resources:list") path="resources list" ;;
             "resources:read") path="resources read" ;;
             "resources:templates") path="resources templates" ;;
+            "resources:watch") path="resources watch" ;;
             "servers:add") path="servers add" ;;
             "servers:import") path="servers import" ;;
             "servers:inspect") path="servers inspect" ;;
             "servers:list") path="servers list" ;;
             "servers:remove") path="servers remove" ;;
             "servers:show") path="servers show" ;;
+            "tasks:cancel") path="tasks cancel" ;;
+            "tasks:get") path="tasks get" ;;
+            "tasks:wait") path="tasks wait" ;;
             "tools:check") path="tools check" ;;
             "tools:diff") path="tools diff" ;;
             "tools:export") path="tools export" ;;
@@ -41,39 +51,49 @@ _mcpctl() {
         --output|-o) COMPREPLY=( $(compgen -W "text table json ndjson" -- "$cur") ); return ;;
         --protocol) COMPREPLY=( $(compgen -W "auto legacy 2026-07-28" -- "$cur") ); return ;;
         --transport) COMPREPLY=( $(compgen -W "streamable-http sse" -- "$cur") ); return ;;
-        --args|--base-url|--concurrency|--connect-timeout|--count|--elicit|--env|--fallback|--file|--format|--from|--header|--ignore|--interval|--log-level|--map|--max-response-size|--max-rounds|--max-time|--model|--prefix|--profile|--prompt|--provider|--report|--retries|--save|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-f|-j|-n|-p) COMPREPLY=(); compopt -o default; return ;;
+        --args|--base-url|--concurrency|--connect-timeout|--count|--elicit|--env|--fallback|--file|--format|--from|--header|--ignore|--interval|--log-level|--map|--max-response-size|--max-rounds|--max-time|--model|--prefix|--profile|--prompt|--provider|--report|--retries|--save|--scope|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-f|-j|-n|-p) COMPREPLY=(); compopt -o default; return ;;
     esac
     local opts="" words=""
     case "$path" in
-        "") opts="--version -V --help -h"; words="batch call chat completion history ping prompts resources servers shell tools" ;;
-        "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --no-validate --strict-args --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --elicit --help -h"; words="" ;;
-        "call") opts="--args --save --dry-run --fallback --retry-unsafe --no-validate --strict-args --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --elicit --help -h"; words="" ;;
-        "chat") opts="--provider --model --base-url --prompt --yes -y --max-rounds --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
+        "") opts="--version -V --help -h"; words="auth batch call chat completion history ping prompts resources servers shell tasks tools" ;;
+        "auth") opts="--help -h"; words="login logout status token" ;;
+        "auth login") opts="--scope --no-browser --device --client-credentials --wait --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "auth logout") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "auth status") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "auth token") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --no-validate --strict-args --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --elicit --help -h"; words="" ;;
+        "call") opts="--args --save --dry-run --fallback --retry-unsafe --no-validate --strict-args --task --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --elicit --help -h"; words="" ;;
+        "chat") opts="--provider --model --base-url --prompt --yes -y --max-rounds --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
         "completion") opts="--help -h"; words="bash zsh fish" ;;
         "history") opts="-n --count --output -o --help -h"; words="" ;;
-        "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
+        "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
         "prompts") opts="--help -h"; words="get list" ;;
-        "prompts get") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --elicit --help -h"; words="" ;;
-        "prompts list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
-        "resources") opts="--help -h"; words="list read templates" ;;
-        "resources list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
-        "resources read") opts="--save --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --elicit --help -h"; words="" ;;
-        "resources templates") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
+        "prompts get") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --elicit --help -h"; words="" ;;
+        "prompts list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "resources") opts="--help -h"; words="list read templates watch" ;;
+        "resources list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "resources read") opts="--save --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --elicit --help -h"; words="" ;;
+        "resources templates") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "resources watch") opts="--count -n --read --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
         "servers") opts="--help -h"; words="add import inspect list remove show" ;;
         "servers add") opts="--url --env -e --header -H --transport --force -f --profile -p --output -o --quiet -q --help -h"; words="" ;;
         "servers import") opts="--from --prefix --force -f --dry-run --profile -p --output -o --quiet -q --help -h"; words="" ;;
-        "servers inspect") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
+        "servers inspect") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
         "servers list") opts="--profile -p --output -o --help -h"; words="" ;;
         "servers remove") opts="--profile -p --output -o --quiet -q --help -h"; words="" ;;
         "servers show") opts="--profile -p --output -o --help -h"; words="" ;;
-        "shell") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
+        "shell") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "tasks") opts="--help -h"; words="cancel get wait" ;;
+        "tasks cancel") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "tasks get") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "tasks wait") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --elicit --help -h"; words="" ;;
         "tools") opts="--help -h"; words="check diff export list lock show" ;;
-        "tools check") opts="--file -f --strict --ignore --report --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
+        "tools check") opts="--file -f --strict --ignore --report --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
         "tools diff") opts="--strict --ignore --output -o --quiet -q --help -h"; words="" ;;
-        "tools export") opts="--format -f --map --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
-        "tools list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
-        "tools lock") opts="--file -f --update --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
-        "tools show") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --help -h"; words="" ;;
+        "tools export") opts="--format -f --map --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "tools list") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "tools lock") opts="--file -f --update --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "tools show") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
     esac
     if [[ "$path" == "prompts get" || "$path" == "resources read" ]] &&
         [[ "$cur" == *=* || "$prev" == "=" ]]; then

@@ -13,6 +13,7 @@ Sections:
     5. pytest-xdist and anyio     (which tests share a worker; anyio_backend)
     6. In-process HTTP servers    (free_port, serve_asgi, demo_http_url, demo_sse_url, auth_http_url, status_http_url)
     7. Processes and pid files    (pids_alive, wait_pids_gone, read_pids, marked_pids, pidfile, Flaky, fl)
+    8. OAuth                      (oidc_provider[_short], protected_server[_short]: tests/oauth/harness.py)
 """
 
 from __future__ import annotations
@@ -397,3 +398,10 @@ def fl(tmp_path: Path) -> Iterator[Flaky]:
     for pid in pids_alive(spy.pids()):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+# ======================================================================================================================
+# 8. OAuth: the real OpenID provider and a protected MCP server (tests/oauth/harness.py; need MCPCTL_OIDC)
+# ======================================================================================================================
+
+from oauth.harness import oidc_provider, oidc_provider_short, protected_server, protected_server_short  # noqa: E402,F401

@@ -8,6 +8,7 @@ runner and the console script drive the very same code.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from mcpctl.core.profile import Profile, Settings, load_profile, resolve_profile
 from mcpctl.core.sizes import parse_size
 from mcpctl.output.progress import ProgressView
 from mcpctl.output.writer import Output
-from mcpctl.sessions.options import SessionOptions
+from mcpctl.sessions.options import AuthOptions, SessionOptions
 from mcpctl.sessions.targets import AdHoc, Target, select_targets
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ def make_context(
     trace: Path | None = None,
     elicit: str | None = None,
     log_level: str | None = None,
+    login: bool | None = None,
 ) -> Context:
     """Build the context from the shared flags; a bad flag raises a usage error (exit 2)."""
     from mcpctl.cli.logs import configure_logging
@@ -168,5 +170,16 @@ def make_context(
         log_level=log_level or ("info" if verbose > 1 else "warning"),
         progress=out.live if out.live.mode != "off" else None,
         ask=out.asker() if elicit == "prompt" else None,
+        auth=auth_options(out, login),
     )
     return ctx
+
+
+def auth_options(out: Output, login: bool | None, **more: Any) -> AuthOptions:
+    """OAuth logins: allowed with ``--login``, never with ``--no-login``, else only with a person at a terminal."""
+    from mcpctl.core.auth import LoginMode, LoginPolicy
+
+    streams = out.streams
+    person = bool(streams.in_tty and streams.err_tty and not os.environ.get("CI"))
+    mode: LoginMode = "auto" if login is None else "always" if login else "never"
+    return AuthOptions(policy=LoginPolicy(mode=mode, person=person), notify=out.instruct, **more)

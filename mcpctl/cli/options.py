@@ -102,6 +102,15 @@ StrictArgsOpt = Annotated[
     bool,
     typer.Option("--strict-args", help="An argument the tool does not declare is an error (exit 2), not a warning."),
 ]
+LoginOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--login/--no-login",
+        help="When an HTTP server asks for an OAuth login: --login runs it even without a terminal (the browser "
+        "or $BROWSER follows the URL); --no-login never (exit 6). Default: only with a person at a terminal, "
+        "CI unset.",
+    ),
+]
 TraceOpt = Annotated[
     Path | None,
     typer.Option("--trace", help="Append the JSON-RPC traffic to this file as JSON Lines (secrets masked)."),
@@ -128,6 +137,7 @@ SERVER_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("quiet", QuietOpt, False),
     ("debug", DebugOpt, False),
     ("trace", TraceOpt, None),
+    ("login", LoginOpt, None),
 )
 ELICIT_OPTION = ("elicit", ElicitOpt, None)
 

@@ -15,17 +15,19 @@ import signal
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
-
-import anyio
+from typing import TYPE_CHECKING
 
 from mcpctl.core.errors import Interrupted, McpctlError, OutputError, StdoutClosed, Terminated, UsageError
 from mcpctl.core.secrets import redact
 from mcpctl.output.sanitize import visible
 from mcpctl.output.streams import Streams
 from mcpctl.output.writer import Output
-from mcpctl.sessions.classify import classify, leaves
-from mcpctl.sessions.session import abandon_requests
-from mcpctl.sessions.stdio import sweep_all
+
+# anyio and the sessions modules are imported where they are used: ``--help`` and the commands that
+# connect to nothing never load them (start-up time; a test checks ``sys.modules``).
+
+if TYPE_CHECKING:
+    from anyio import CancelScope
 
 Work = Callable[[], Awaitable[int | None]]
 
@@ -42,6 +44,8 @@ def current_streams() -> Streams:
 
 def execute(work: Work, output: Output, *, debug: bool = False) -> int:
     """Run a command's coroutine to completion and return its exit code."""
+    import anyio
+
     try:
         return anyio.run(_with_signals, work) or 0
     except KeyboardInterrupt:
@@ -53,7 +57,14 @@ def execute(work: Work, output: Output, *, debug: bool = False) -> int:
             return stdout_closed()
         return report(exc, output, debug=debug)
     finally:
-        sweep_all()
+        sweep_children()
+
+
+def sweep_children() -> None:
+    """The last-resort sweep of every child server (``sessions.stdio.sweep_all``), if one may have been started."""
+    stdio = sys.modules.get("mcpctl.sessions.stdio")
+    if stdio is not None:  # never imported: no server was spawned
+        stdio.sweep_all()
 
 
 def report(exc: BaseException, output: Output | None = None, *, debug: bool = False) -> int:
@@ -78,6 +89,8 @@ def as_error(exc: BaseException) -> McpctlError:
     Outside a session, an ``OSError`` or a ``ValueError`` comes from what the user gave us
     (a path that cannot be written, a file nested too deeply), so it is a usage error.
     """
+    from mcpctl.sessions.classify import classify, leaves
+
     if isinstance(exc, McpctlError):
         return exc
     if isinstance(exc, RecursionError):
@@ -92,6 +105,8 @@ def as_error(exc: BaseException) -> McpctlError:
 
 def closed_stdout(exc: BaseException) -> bool:
     """Whether ``exc`` is (or holds) stdout's reader having left."""
+    from mcpctl.sessions.classify import leaves
+
     return any(isinstance(x, (BrokenPipeError, StdoutClosed)) for x in leaves(exc))
 
 
@@ -146,11 +161,15 @@ def status_of(code: object) -> int:
 
 async def _with_signals(work: Work) -> int | None:
     """Run ``work``; a SIGINT/SIGTERM cancels it and becomes ``Interrupted``/``Terminated``."""
+    import anyio
+
+    from mcpctl.sessions.session import abandon_requests
+
     received: list[int] = []
     result: int | None = None
     failure: BaseException | None = None
 
-    async def watch(scope: anyio.CancelScope) -> None:
+    async def watch(scope: CancelScope) -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for signum in signals:
                 received.append(signum)

@@ -37,6 +37,13 @@ def call(
     ] = False,
     no_validate: NoValidateOpt = False,
     strict_args: StrictArgsOpt = False,
+    task: Annotated[
+        bool,
+        typer.Option(
+            "--task",
+            help="Start the call as a task and print its id (-o json: the task); see `mcpctl tasks`.",
+        ),
+    ] = False,
 ) -> None:
     """Call a tool and print its result; exit 1 when the tool reports isError.
 
@@ -47,6 +54,8 @@ def call(
     Example: mcpctl call demo.weather --args '{"city": "Oslo"}' units=imperial
 
     Example: mcpctl call search query=x --fallback mirror1,mirror2
+
+    Example: mcpctl call build.deploy --task   (then: mcpctl tasks wait build TASK_ID)
     """
 
     async def work() -> int:
@@ -75,6 +84,7 @@ def call(
             validate=not no_validate,
             strict_args=strict_args,
             warn=ctx.output.warn,
+            task=task,
         )
         targets = ctx.targets([ref.server] if ref.server else [])
         chosen = await choose_target(ref, targets, ctx.session)
@@ -85,6 +95,10 @@ def call(
         if outcome.request is not None:
             ctx.output.note(f"# dry run: {chosen.name} ({chosen.describe()}); nothing was sent")
             ctx.output.result(outcome.to_json(), lambda: dump_json(outcome.request, indent=2) + "\n")
+            return 0
+        if outcome.task is not None:
+            task_id = str(outcome.task.get("taskId"))
+            ctx.output.result(outcome.to_json(), lambda: task_id + "\n")
             return 0
         result = outcome.result or {}
         if save is not None:

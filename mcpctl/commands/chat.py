@@ -28,7 +28,7 @@ def chat(
     provider: Annotated[
         str | None, typer.Option("--provider", help="anthropic, or openai (any Chat Completions API).")
     ] = None,
-    model: Annotated[str | None, typer.Option("--model", help="The model, e.g. claude-sonnet-4-5 or gpt-4o.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="The model, e.g. claude-sonnet-4-6 or gpt-4o.")] = None,
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="The API's base URL (a local ollama: http://localhost:11434/v1).")
     ] = None,
@@ -46,7 +46,7 @@ def chat(
     On a terminal without --prompt: a conversation, with /tools /status /history /clear /model NAME /quit;
     Ctrl-C stops the answer, Ctrl-D leaves.
 
-    Example: mcpctl chat demo --provider anthropic --model claude-sonnet-4-5 --prompt "Weather in Oslo?"
+    Example: mcpctl chat demo --provider anthropic --model claude-sonnet-4-6 --prompt "Weather in Oslo?"
 
     Example: mcpctl chat --stdio 'python -m mcpctl.demo' --provider openai --model gpt-4o --prompt 'Add 2 and 3' -o json
 
@@ -73,7 +73,7 @@ def chat(
             )
         chosen_model = model or defaults.get("model")
         if not chosen_model:
-            raise UsageError("no --model given", hint="e.g. --model claude-sonnet-4-5 (or set [chat] model)")
+            raise UsageError("no --model given", hint="e.g. --model claude-sonnet-4-6 (or set [chat] model)")
         key = os.environ.get(KEY_VARS[name], "")
         if not key:
             raise UsageError(f"{KEY_VARS[name]} is not set", hint=f"export {KEY_VARS[name]}=… (the {name} API key)")

@@ -113,3 +113,62 @@ def read(
         return 0
 
     ctx.run(work)
+
+
+@app.command("watch")
+@server_command(output="ndjson")
+def watch(
+    ctx: Context,
+    words: Annotated[
+        list[str], typer.Argument(metavar="[SERVER] URI", help="SERVER URI… (URI… alone with --url/--stdio).")
+    ],
+    count: Annotated[
+        int | None, typer.Option("--count", "-n", min=1, help="Stop after N updates (default: until Ctrl-C).")
+    ] = None,
+    read: Annotated[bool, typer.Option("--read", help="Read each updated resource and add its contents.")] = False,
+) -> None:
+    """Watch resources: one line per update, flushed as it arrives, until Ctrl-C or --count updates.
+
+    Each NDJSON line is {"uri", "server", "time", …}: the updated URI (it may be a sub-resource of
+    a watched one), the server, when the update arrived (ISO-8601 UTC), and any other params of the
+    server's notifications/resources/updated as sent (e.g. _meta). With --read it adds "result", the
+    resources/read answer as sent, or "error" when that read failed. -o text prints "TIME SERVER URI"
+    (and the contents with --read).
+
+    The server must offer resource subscriptions (else exit 5): resources/subscribe per URI, or a
+    subscriptions/listen stream from protocol 2026-07-28. --timeout bounds each request, never the
+    wait between updates; --max-time bounds the whole watch (exit 4 when it passes). The server going
+    away is exit 3; a 2026-07-28 server closing the stream gracefully ends the watch (exit 0, a note).
+
+    Example: mcpctl resources watch files file:///etc/app.toml --count 1
+
+    Example: mcpctl resources watch files file:///var/log/app.log --read | jq -r '.result.contents[0].text'
+    """
+
+    async def work() -> int:
+        from mcpctl.core.errors import UsageError
+        from mcpctl.ops.watch import watch_resources
+        from mcpctl.output.render import render_contents
+
+        server, uris = (None, words) if ctx.adhoc.given else (words[0], words[1:])
+        if not uris:
+            raise UsageError("name the resource URI(s) to watch", hint="mcpctl resources watch SERVER URI…")
+        (target,) = ctx.targets([server] if server else [])
+
+        def emit(line: dict[str, Any]) -> None:
+            if ctx.output.machine:
+                ctx.output.line(line)
+                return
+            human = f"{line['time']} {line['server']} {line['uri']}\n"
+            if "result" in line:
+                human += render_contents(line["result"])
+            elif "error" in line:
+                human += f"(could not read it: {line['error']['message']})\n"
+            ctx.output.result(line, lambda: human)
+
+        watched = await watch_resources(target, ctx.session, uris, emit, count=count, read=read)
+        if watched.closed_by_server:
+            ctx.output.note(f"{target.name} closed the subscription after {watched.updates} update(s)")
+        return 0
+
+    ctx.run(work)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mcpctl.core.auth import OAuthConfig, parse_oauth
 from mcpctl.core.errors import ProfileError, UsageError
 from mcpctl.core.files import ParseError, atomic_write, load_toml
 from mcpctl.core.sizes import parse_size
@@ -71,6 +72,7 @@ SERVER_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "enabled": _BOOL,
     "enabled_tools": _STR_LIST,
     "disabled_tools": _STR_LIST,
+    "oauth": ((dict,), "a table"),
 }
 
 
@@ -126,6 +128,8 @@ class ServerConfig:
     enabled_tools: tuple[str, ...] | None = None
     disabled_tools: tuple[str, ...] = ()
     settings: Settings = Settings()
+    #: ``[servers.NAME.oauth]``: how to get an OAuth token (None: the defaults, a login when the server asks).
+    oauth: OAuthConfig | None = None
 
     def tool_enabled(self, tool: str) -> bool:
         """Whether ``enabled_tools``/``disabled_tools`` let this tool through."""
@@ -290,7 +294,7 @@ def _check_key(
     ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
     if ok and isinstance(value, list):
         ok = all(isinstance(v, str) for v in value)
-    if ok and isinstance(value, dict):
+    if ok and isinstance(value, dict) and expected == _STR_MAP[1]:
         ok = all(isinstance(v, str) for v in value.values())
     if not ok:
         raise ProfileError(f"{path}: {where}.{key}: expected {expected}, got {_type_name(value)}")
@@ -332,7 +336,16 @@ def _parse_server(name: str, body: Any, path: Path) -> ServerConfig:
         enabled_tools=None if enabled_tools is None else tuple(enabled_tools),
         disabled_tools=tuple(body.get("disabled_tools", ())),
         settings=settings,
+        oauth=_parse_oauth(body.get("oauth"), url, where, path),
     )
+
+
+def _parse_oauth(body: Any, url: str | None, where: str, path: Path) -> OAuthConfig | None:
+    if body is None:
+        return None
+    if url is None:
+        raise ProfileError(f"{path}: {where}.oauth: OAuth is for HTTP servers ('url'), not stdio ones")
+    return parse_oauth(body, f"{path}: {where}.oauth")
 
 
 def _parse_transport(value: str | None, command: str | None, url: str | None, where: str, path: Path) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcpctl.core.errors import ArgumentError, McpctlError, ToolFailed, UsageError
+from mcpctl.core.errors import ArgumentError, McpctlError, ProtocolError, ToolFailed, UsageError
 from mcpctl.core.schema.coerce import build_arguments
 from mcpctl.core.schema.validate import undeclared_arguments, validate
 from mcpctl.core.secrets import argument_secrets, item_secrets, mask_arguments, redact
@@ -18,8 +18,10 @@ from mcpctl.core.wire import dump_json
 from mcpctl.ops.fanout import first_answer
 from mcpctl.ops.model import Tool
 from mcpctl.ops.registry import ToolRef, find_tool
+from mcpctl.ops.tasks import asks_for_tasks, check_can_start, needs_task, start_task, wait_task
 from mcpctl.ops.toolkit import AsyncToolkit, open_toolkit
 from mcpctl.sessions.options import SessionOptions
+from mcpctl.sessions.session import Session
 from mcpctl.sessions.targets import Target
 
 
@@ -38,6 +40,8 @@ class CallRequest:
     strict_args: bool = False
     #: Where warnings go (an argument the tool does not declare), before anything is sent; None: dropped.
     warn: Callable[[str], None] | None = field(default=None, compare=False)
+    #: ``--task``: start the call as a task and return the task (not its answer).
+    task: bool = False
 
 
 @dataclass
@@ -52,6 +56,8 @@ class CallOutcome:
     duration_ms: float = 0.0
     attempts: int = 1
     saved: list[str] = field(default_factory=list)
+    #: ``--task``: the task as the server sent it (then there is no result yet).
+    task: dict[str, Any] | None = None
 
     @property
     def is_error(self) -> bool:
@@ -64,6 +70,8 @@ class CallOutcome:
             out["dry_run"] = True
             out["request"] = self.request
             return out
+        if self.task is not None:
+            return out | {"task": self.task}
         out |= {"result": self.result, "attempts": self.attempts, "duration_ms": round(self.duration_ms, 1)}
         if self.saved:
             out["saved"] = self.saved
@@ -94,8 +102,34 @@ async def call_on(tk: AsyncToolkit, request: CallRequest, target: Target) -> Cal
     if request.dry_run:
         outcome.request = dry_run_request(tool.name, arguments)
         return outcome
-    result = await tk.call_tool(tool, arguments, raise_on_error=False, timeout=request.timeout)
+    session = await tk.session(target.name)
+    if request.task or needs_task(session, tool):
+        return await call_as_task(session, tool, request, outcome)
+    try:
+        result = await tk.call_tool(tool, arguments, raise_on_error=False, timeout=request.timeout)
+    except McpctlError as error:
+        if not asks_for_tasks(error):
+            raise
+        return await call_as_task(session, tool, request, outcome)  # 2026-07-28: the server wants a task
     outcome.result, outcome.attempts, outcome.duration_ms = result.result, result.attempts, result.duration_ms
+    return outcome
+
+
+async def call_as_task(session: Session, tool: Tool, request: CallRequest, outcome: CallOutcome) -> CallOutcome:
+    """Start the call as a task; with ``--task`` return the task, else wait for it and return its answer.
+
+    A call made as a task is never sent twice (no retry on a reopened session): the task may be running.
+    """
+    if request.task:
+        check_can_start(session, tool)
+    started = await session.guarded(start_task(session, tool.name, outcome.arguments))
+    if started.task_id is None or request.task:
+        if started.task_id is None and request.warn is not None:
+            request.warn(f"{session.name}: the server answered at once; no task was made")
+        outcome.task, outcome.result = started.task, started.result
+        return outcome
+    run = await wait_task(session, started.task_id, label=tool.name, timeout=request.timeout, first=started.task)
+    outcome.result, outcome.duration_ms = run.result, run.duration_ms
     return outcome
 
 
@@ -163,9 +197,16 @@ def save_binaries(blocks: list[dict[str, Any]], directory: Path, stem: str) -> l
             continue
         path = directory / f"{stem}-{index}{_extension(mime)}"
         try:
-            path.write_bytes(base64.b64decode(data))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"--save: cannot write {path}: {exc}") from None
+            content = base64.b64decode(data, validate=True)
+        except ValueError:
+            raise ProtocolError(
+                f"--save: content {index} of the answer is not valid base64; nothing was written to {path}",
+                hint="the server is at fault: its binary content must be base64",
+            ) from None
+        try:
+            path.write_bytes(content)
+        except OSError as exc:
+            raise UsageError(f"--save: cannot write {path}: {exc.strerror or exc}") from None
         block["_saved"] = str(path)
         saved.append(str(path))
     return saved

@@ -36,21 +36,35 @@ def render_result(result: dict[str, Any]) -> str:
     return text
 
 
+def render_task(task: Mapping[str, Any]) -> str:
+    """A task status object (``tasks get``/``cancel``) as ``key: value`` lines; ``-o json`` has all of it."""
+    keys = ("taskId", "status", "statusMessage", "createdAt", "lastUpdatedAt")
+    lines = [f"{key}: {cell(str(task[key]))}" for key in keys if task.get(key) is not None]
+    return "\n".join(lines) + "\n" if lines else "(acknowledged)\n"
+
+
+def _size(data: Any) -> str:
+    """``N bytes`` of base64 content, or what is wrong with it (a server's mistake is shown, never a crash)."""
+    try:
+        return f"{len(base64.b64decode(str(data or ''), validate=True))} bytes"
+    except ValueError:
+        return f"not valid base64 ({len(str(data or ''))} characters)"
+
+
 def _summary(block: dict[str, Any]) -> str:
     kind = block.get("type")
     saved = block.get("_saved")
     suffix = f", saved to {saved}" if saved else ", use --save DIR to write it"
     if kind in ("image", "audio"):
-        size = len(base64.b64decode(block.get("data", "") or "", validate=False))
-        return f"[{kind}: {block.get('mimeType', '?')}, {size} bytes{suffix}]"
+        return f"[{kind}: {block.get('mimeType', '?')}, {_size(block.get('data'))}{suffix}]"
     if kind == "resource_link":
         return f"[resource link: {block.get('uri')}" + (f" ({block['name']})" if block.get("name") else "") + "]"
     if kind == "resource":
         resource = block.get("resource", {})
         if "text" in resource:
             return str(resource["text"])
-        size = len(base64.b64decode(resource.get("blob", "") or "", validate=False))
-        return f"[resource: {resource.get('uri')}, {resource.get('mimeType', '?')}, {size} bytes{suffix}]"
+        size = _size(resource.get("blob"))
+        return f"[resource: {resource.get('uri')}, {resource.get('mimeType', '?')}, {size}{suffix}]"
     return f"[{kind} content]"
 
 
@@ -62,9 +76,9 @@ def render_contents(result: Mapping[str, Any]) -> str:
             text = str(content["text"])
             parts.append(text if text.endswith("\n") else text + "\n")
         else:
-            size = len(base64.b64decode(content.get("blob", "") or "", validate=False))
             where = f", saved to {content['_saved']}" if content.get("_saved") else ", use --save DIR to write it"
-            parts.append(f"[{content.get('uri')}: {content.get('mimeType', '?')}, {size} bytes{where}]\n")
+            size = _size(content.get("blob"))
+            parts.append(f"[{content.get('uri')}: {content.get('mimeType', '?')}, {size}{where}]\n")
     return "".join(parts)
 
 

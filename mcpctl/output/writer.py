@@ -138,6 +138,10 @@ class Output:
         if not self.quiet:
             self._err(f"{visible(message)}\n")
 
+    def instruct(self, message: str) -> None:
+        """What a person must do now (open a URL, enter a code) on stderr; shown even with ``-q``."""
+        self._err(f"{visible(message)}\n")
+
     def warn(self, message: str) -> None:
         """A warning on stderr (kept even with ``-q``)."""
         self._err(f"{self._label('warning', 'yellow')}: {visible(redact(message))}\n")

@@ -68,6 +68,9 @@ class HttpLog:
     failures: dict[object, tuple[int, bool]] = field(default_factory=dict)
     #: The body size limit (bytes) a response went past, once one did.
     too_large: int | None = None
+    #: What the OAuth layer refused a request with (login needed, refresh refused): mid-session the SDK's transport
+    #: drops that error and reports only the HTTP status, and it is the one that says what to do.
+    auth_error: McpctlError | None = None
 
     def record(self, status: int, headers: Mapping[str, str]) -> None:
         """Remember a response's status (and the headers of the latest error)."""
@@ -149,9 +152,10 @@ def _primary(found: list[BaseException]) -> BaseException:
     order: list[type[BaseException]] = [McpctlError]
     try:
         import httpx2
+        from mcp.client.auth.exceptions import OAuthFlowError
         from mcp.shared.exceptions import MCPError
 
-        order += [MCPError, httpx2.HTTPError]
+        order += [OAuthFlowError, MCPError, httpx2.HTTPError]
     except ImportError:  # pragma: no cover - the SDK is a dependency
         pass
     order += [OSError, TimeoutError, RuntimeError]
@@ -167,6 +171,14 @@ def _classify_leaf(
 ) -> McpctlError:
     if isinstance(leaf, McpctlError):
         return leaf
+    if http is not None and http.auth_error is not None and http.last_error in (401, 403):
+        error, http.auth_error = http.auth_error, None
+        return error
+    if type(leaf).__module__.startswith("mcp.client.auth"):
+        return AuthError(
+            f"OAuth failed{f' for {url}' if url else ''}: {_first_line(str(leaf)) or type(leaf).__name__}",
+            hint="run with -v for the steps; mcpctl auth status shows what is stored",
+        )
     received = _received(leaf, wire)
     if received is not None:
         return _from_received(leaf, received, phase=phase, http=http, url=url)

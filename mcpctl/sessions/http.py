@@ -22,7 +22,9 @@ from mcpctl.core.sizes import format_size
 from mcpctl.sessions.classify import BODY_OVER_LIMIT
 
 if TYPE_CHECKING:
+    from mcpctl.sessions.auth.oauth import Pause
     from mcpctl.sessions.classify import HttpLog
+    from mcpctl.sessions.options import AuthOptions
     from mcpctl.sessions.targets import Target
 
 SESSION_HEADER = "mcp-session-id"
@@ -85,8 +87,14 @@ def recorder(http: HttpLog, limit: int) -> Any:
     return record
 
 
-async def http_transport(stack: contextlib.AsyncExitStack, target: Target, http: HttpLog) -> Any:
-    """A Streamable HTTP or SSE transport whose HTTP client records responses and caps their bodies."""
+async def http_transport(
+    stack: contextlib.AsyncExitStack, target: Target, http: HttpLog, auth_options: AuthOptions, pause: Pause
+) -> Any:
+    """A Streamable HTTP or SSE transport whose HTTP client records responses, caps their bodies and logs in (OAuth:
+    stored tokens, refreshed; a login where the options allow one)."""
+    from mcpctl.sessions.auth.oauth import build_auth
+
+    auth = build_auth(target, auth_options, pause, http)
     limit = target.max_response_size
     timeout = httpx2.Timeout(target.startup_timeout, read=max(300.0, target.tool_timeout))
     hooks: dict[str, list[Any]] = {"response": [recorder(http, limit)]}
@@ -106,11 +114,12 @@ async def http_transport(stack: contextlib.AsyncExitStack, target: Target, http:
             timeout=target.startup_timeout,
             sse_read_timeout=max(300.0, target.tool_timeout),
             httpx_client_factory=factory,
+            auth=auth,
         )
     from mcp.client.streamable_http import streamable_http_client
 
     client = await stack.enter_async_context(
-        httpx2.AsyncClient(headers=dict(target.headers), timeout=timeout, event_hooks=hooks)
+        httpx2.AsyncClient(headers=dict(target.headers), timeout=timeout, event_hooks=hooks, auth=auth)
     )
     return streamable_http_client(target.url or "", http_client=client, max_sse_event_size=limit)
 

@@ -8,9 +8,10 @@ program using the API) puts here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from mcpctl.core.auth import LoginPolicy
 from mcpctl.core.errors import UsageError
 from mcpctl.core.profile import PROTOCOLS
 from mcpctl.core.progress import Progress
@@ -29,8 +30,32 @@ StderrSink = Callable[[str, str], None]
 LogSink = Callable[[str, str, Any], None]
 #: ``progress(update)`` shows one progress notification of a call in flight.
 ProgressSink = Callable[[Progress], None]
+#: ``updated(server, params)`` takes one ``notifications/resources/updated``: its params as they came over the wire.
+UpdatedSink = Callable[[str, dict[str, Any]], None]
 #: ``ask(server, message, schema)`` asks a person to fill an elicitation form; None when they give up.
 Asker = Callable[[str, str, dict[str, Any]], "dict[str, Any] | None"]
+
+
+#: ``notify(text)`` tells a person what to do for a login (the URL to open, a device code).
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AuthOptions:
+    """How OAuth logins may happen for the servers a command talks to."""
+
+    #: Whether a login may run when a server asks for one (``--login``/``--no-login``, a person at a terminal).
+    policy: LoginPolicy = field(default_factory=LoginPolicy)
+    #: Where login instructions go (None: nobody is told; the browser may still open).
+    notify: Notify | None = None
+    #: Open the authorization URL in a browser (``--no-browser``: only show it).
+    browser: bool = True
+    #: How long a login waits for the browser's redirect.
+    login_timeout: float = 300.0
+    #: Scopes to ask for (``auth login --scope``), else the profile's, else what the server names.
+    scope: str | None = None
+    #: Log in again even when a usable token is stored (``auth login``).
+    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,10 @@ class SessionOptions:
     progress: ProgressSink | None = None
     #: Who answers ``--elicit prompt`` (None: nobody can, so such requests are declined).
     ask: Asker | None = None
+    #: Where ``notifications/resources/updated`` go (None: dropped; ``resources watch`` sets it).
+    resource_updated: UpdatedSink | None = None
+    #: OAuth: when a login may run and who is told about it.
+    auth: AuthOptions = field(default_factory=lambda: AuthOptions())
 
     def __post_init__(self) -> None:
         if self.elicit is not None and self.elicit not in ELICIT_MODES:

@@ -26,7 +26,7 @@ from mcpctl.core.progress import Progress
 from mcpctl.core.retry import Attempts, RetryPolicy, retrying
 from mcpctl.core.version import __version__
 from mcpctl.sessions.classify import HttpLog, Phase, attach_stdio, classify, leaves
-from mcpctl.sessions.options import LOG_LEVELS, LogSink, ProgressSink, SessionOptions
+from mcpctl.sessions.options import LOG_LEVELS, LogSink, ProgressSink, SessionOptions, UpdatedSink
 from mcpctl.sessions.provenance import WireLog, watched
 from mcpctl.sessions.revision import explain_pin
 from mcpctl.sessions.stdio import StdioServer, spawn
@@ -188,18 +188,24 @@ class CallClock:
         """Await ``operation`` until a deadline; cancelling it sends the server ``notifications/cancelled``."""
         with self.scope:
             return await operation
-        raise self.expired(server, tool)
+        raise self.expired(server, f"tool '{tool}'")
 
-    def expired(self, server: str, tool: str) -> TimeoutExpired:
-        """The error for a missed deadline, naming the flag that set it."""
+    def expired(
+        self,
+        server: str,
+        what: str,
+        silent: str = "sent neither an answer nor progress",
+        cancelled: str = "it was cancelled",
+    ) -> TimeoutExpired:
+        """The error for a missed deadline, naming the flag that set it (``what``: the call or task that missed it)."""
         if self.over_bound():
             return TimeoutExpired(
-                f"timed out: tool '{tool}' was still running at --max-time ({self.bound:g}s); it was cancelled",
+                f"timed out: {what} was still running at --max-time ({self.bound:g}s); {cancelled}",
                 hint="raise --max-time (or max_time_sec in the profile)",
                 server=server,
             )
         return TimeoutExpired(
-            f"timed out: tool '{tool}' sent neither an answer nor progress for {self.idle:g}s; it was cancelled",
+            f"timed out: {what} {silent} for {self.idle:g}s; {cancelled}",
             hint="raise --timeout (or tool_timeout_sec in the profile)",
             server=server,
         )
@@ -336,10 +342,12 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
                     tg.start_soon(stdio.pump_stderr)
                     transport: Any = stdio_transport(stdio)
                 else:
+                    from mcpctl.sessions.auth.oauth import Pause
                     from mcpctl.sessions.http import http_transport
 
                     http = wire.http = HttpLog()
-                    transport = await http_transport(stack, target, http)
+                    pause = Pause(deadline, target.startup_timeout)
+                    transport = await http_transport(stack, target, http, options.auth, pause)
                 transport = watched(transport, wire)
                 if options.tap is not None:
                     transport = tapped(transport, target.name, options.tap)
@@ -413,6 +421,7 @@ def _make_client(transport: Any, target: Target, options: SessionOptions) -> Cli
         client_info=Implementation(name="mcpctl", version=__version__),
         cache=None,
         logging_callback=_logs(target, options),
+        message_handler=_notifications(target, options),
         elicitation_callback=_elicitation(options, target.name),
         log_level=cast(Any, log_level(options)) if options.server_log else None,  # sent in _meta from 2026-07-28
     )
@@ -421,6 +430,31 @@ def _make_client(transport: Any, target: Target, options: SessionOptions) -> Cli
 def _logs(target: Target, options: SessionOptions) -> _ServerLog | None:
     """The logging callback (None: server logs were not asked for)."""
     return _ServerLog(target.name, options.server_log, log_level(options)) if options.server_log else None
+
+
+def _notifications(target: Target, options: SessionOptions) -> _ResourceUpdates | None:
+    """The message handler (None: the SDK's, which drops them): only resource updates are asked for."""
+    return _ResourceUpdates(target.name, options.resource_updated) if options.resource_updated else None
+
+
+class _ResourceUpdates:
+    """``notifications/resources/updated`` handed to the caller's sink, in both eras.
+
+    The SDK tees every notification to the message handler, those of a ``subscriptions/listen``
+    stream too, so this one path sees each update with its params exactly as the server sent them.
+    """
+
+    def __init__(self, name: str, sink: UpdatedSink) -> None:
+        self.name = name
+        self.sink = sink
+
+    async def __call__(self, message: Any) -> None:
+        from mcp.types import ResourceUpdatedNotification
+
+        from mcpctl.core.wire import wire
+
+        if isinstance(message, ResourceUpdatedNotification):
+            self.sink(self.name, wire(message.params))
 
 
 def log_level(options: SessionOptions) -> str:

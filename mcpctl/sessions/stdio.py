@@ -26,6 +26,7 @@ import anyio.abc
 from mcpctl.core.errors import ConnectError
 from mcpctl.core.secrets import redact
 from mcpctl.core.sizes import format_size
+from mcpctl.sessions import sdk
 from mcpctl.sessions.classify import UNREADABLE_ANSWER
 from mcpctl.sessions.framing import HEAD_BYTES, STDERR_LINE_MAX, LineSplitter, Outstanding, top_level
 
@@ -34,8 +35,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mcpctl.sessions.stdio")
 
-#: Time a server gets to exit by itself after its stdin closes, before SIGTERM.
+#: Time a server gets to exit by itself after its stdin closes, before SIGTERM, while it keeps working.
 EXIT_GRACE = 0.25
+#: Time a server may sit idle (no CPU time used, nothing runnable) after its stdin closes before SIGTERM: it is
+#: lingering (a timer, an unanswered request of its own), not exiting. Where ``/proc`` is missing, ``EXIT_GRACE``.
+IDLE_GRACE = 0.05
 #: Time between SIGTERM and SIGKILL to the process group.
 TERM_GRACE = 2.0
 STDERR_TAIL_LINES = 200
@@ -131,8 +135,33 @@ class StdioServer:
                 await anyio.sleep(_POLL)
         return self.process.returncode is not None
 
+    async def wait_exit_or_idle(self, limit: float, idle: float) -> bool:
+        """Wait for the child to exit by itself: at most ``limit``, and at most ``idle`` of its group doing nothing.
+
+        A server that exits on EOF works its way out (a Python one frees its modules for 0.1-0.2 s), so it
+        gets the whole ``limit``; one that sleeps instead (server-everything lingers 0.35 s on a timer) gets
+        SIGTERM after ``idle``. Without ``/proc`` every server gets ``limit``. The processes watched are those
+        of the session when the wait starts (one scan of ``/proc``); the sweep that follows finds them all.
+        """
+        started = anyio.current_time()
+        quiet_since = sampled = started
+        members = [str(pid) for pid in _session_members(self.pgid)]
+        last = _session_usage(self.pgid, members)
+        while self.process.returncode is None:
+            now = anyio.current_time()
+            if now - started >= limit:
+                return False
+            if now - sampled >= idle / 2:
+                sampled, usage = now, _session_usage(self.pgid, members)
+                if usage is None or usage != last or usage[1]:
+                    quiet_since, last = now, usage
+                elif now - quiet_since >= idle:
+                    return False
+            await anyio.sleep(_POLL)
+        return True
+
     async def close(self) -> None:
-        """Close stdin, wait ``EXIT_GRACE``, SIGTERM the group, wait ``TERM_GRACE``, SIGKILL it."""
+        """Close stdin; SIGTERM the group after ``EXIT_GRACE`` (``IDLE_GRACE`` idle); SIGKILL after ``TERM_GRACE``."""
         if self._closed:
             return
         self._closed = True
@@ -140,8 +169,8 @@ class StdioServer:
             if self.process.stdin is not None:
                 with contextlib.suppress(Exception):
                     await self.process.stdin.aclose()
-            if not await self.wait_exit(EXIT_GRACE):
-                log.info("%s: still running %.1fs after stdin closed; sending SIGTERM", self.target.name, EXIT_GRACE)
+            if not await self.wait_exit_or_idle(EXIT_GRACE, IDLE_GRACE):
+                log.info("%s: still running after stdin closed; sending SIGTERM", self.target.name)
             await self.sweep()
             for stream in (self.process.stdout, self.process.stderr):
                 if stream is not None:
@@ -197,13 +226,33 @@ def _session_members(sid: int) -> list[int]:
 
 
 def _live_member(pid: str, sid: int) -> bool:
+    return _member_stat(pid, sid) is not None
+
+
+def _member_stat(pid: str, sid: int) -> list[str] | None:
+    """The ``/proc/PID/stat`` fields after ``pid (comm)`` of a live process of session or group ``sid``, else None."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             stat = handle.read().decode("ascii", "replace")
     except OSError:
-        return False
+        return None
     fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp session …
-    return len(fields) > 3 and str(sid) in (fields[2], fields[3]) and fields[0] not in ("Z", "X")
+    if len(fields) > 12 and str(sid) in (fields[2], fields[3]) and fields[0] not in ("Z", "X"):
+        return fields
+    return None
+
+
+def _session_usage(sid: int, pids: list[str]) -> tuple[int, bool] | None:
+    """The CPU ticks used by those of ``pids`` still live in session ``sid`` and whether one is runnable;
+    None without /proc."""
+    if not os.path.isdir("/proc/self"):
+        return None
+    ticks, running = 0, False
+    for entry in pids:
+        if (fields := _member_stat(entry, sid)) is not None:
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+            running = running or fields[0] == "R"
+    return ticks, running
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> bool:
@@ -259,6 +308,7 @@ async def spawn(target: Target, *, live_stderr: Callable[[str, str], None] | Non
     except (OSError, ValueError) as exc:
         raise _spawn_error(target, f"cannot start {argv[0]}: {exc}", None) from None
     _live_groups.add(process.pid)
+    sdk.load()  # now that the child runs: its start-up overlaps the SDK's import (lean in the console script)
     return StdioServer(target, process, live_stderr)
 
 

@@ -477,3 +477,17 @@ def test_connection_refused_is_exit_3() -> None:
     assert r.elapsed < 10
     assert r.stdout == ""
     assert "could not connect" in r.stderr
+
+
+def test_binary_content_that_is_not_base64_is_summarised_as_such_not_a_crash() -> None:
+    r = mcpctl("call", "--stdio", faulty("media"), "media")
+    assert r.exit_code == 0, r
+    assert "[image: image/png, not valid base64 (11 characters), use --save DIR to write it]" in r.stdout
+    assert "[image: image/bmp, 8 bytes, use --save DIR to write it]" in r.stdout
+
+
+def test_save_of_content_that_is_not_base64_is_exit_5_blaming_the_server(tmp_path: Path) -> None:
+    r = mcpctl("call", "--stdio", faulty("media"), "media", "--save", str(tmp_path))
+    assert r.exit_code == 5, r
+    assert "content 8 of the answer is not valid base64" in r.stderr
+    assert not (tmp_path / "media-8.png").exists()

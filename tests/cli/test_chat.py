@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,7 +66,7 @@ def test_one_shot_runs_the_tool_the_model_asks_for_and_prints_the_answer(provide
     r = mcpctl("chat", "--stdio", DEMO, *provider.args("--prompt", "echo something"), env=provider.env)
     assert r.exit_code == 0, r
     assert r.stdout == f"The tool said: {llm.MESSAGE}\n"
-    assert "→ mcpctl.demo.echo" in r.stderr
+    assert f'→ mcpctl.demo.echo {{"message":"{llm.MESSAGE}"}}\n' in r.stderr  # server.tool and the arguments
     first, second = provider.state.requests
     assert "mcpctl_demo__echo" in tool_names(provider, first)
     assert first["stream"] is True
@@ -137,6 +139,185 @@ def test_on_a_terminal_the_person_is_asked_and_may_say_yes(provider: Provider) -
     assert r.exit_code == 0, r
     assert "run faulty.echo [destructive]" in r.stderr
     assert tool_answer(provider, provider.state.requests[1])["content"] == llm.MESSAGE
+
+
+def test_always_runs_the_tools_later_calls_without_asking_again(provider: Provider) -> None:
+    provider.state.calls = 2
+    args = provider.args("--prompt", "e", "-o", "json")
+    r = mcpctl("chat", "--stdio", faulty("none"), *args, env=provider.env, tty=True, stdin="a\n")
+    assert r.exit_code == 0, r
+    assert r.stderr.count("run faulty.echo") == 1
+    assert [(c["approved"], c["ok"]) for c in r.json()["tool_calls"]] == [(True, True), (True, True)]
+
+
+# ------------------------------------------------------------------------------------------------- the tool loop
+
+
+def test_arguments_the_schema_rejects_are_not_sent_and_the_model_is_told_why(provider: Provider) -> None:
+    provider.state.tool_suffix, provider.state.arguments = "__add", {"a": 1}
+    r = mcpctl("chat", "--stdio", DEMO, *provider.args("--prompt", "add", "-o", "json"), env=provider.env)
+    assert r.exit_code == 0, r
+    [call] = r.json()["tool_calls"]
+    assert call["ok"] is False and "result" not in call and "'b'" in call["error"]
+    answer = tool_answer(provider, provider.state.requests[1])
+    assert call["error"] in answer["content"] and answer["is_error"] in (True, None)
+
+
+def test_a_model_that_does_not_answer_within_max_rounds_is_exit_1(provider: Provider) -> None:
+    r = mcpctl("chat", "--stdio", DEMO, *provider.args("--prompt", "e", "--max-rounds", "1"), env=provider.env)
+    assert r.exit_code == 1, r
+    assert "mcpctl: error: the model did not answer within 1 round\n" in r.stderr and "--max-rounds" in r.stderr
+    assert len(provider.state.requests) == 1 and r.stdout == ""
+
+
+# ----------------------------------------------------------------------------- tool results: images, other content
+
+
+def png(color: str, size: int) -> str:
+    """The base64 PNG the demo's ``image`` tool answers for these arguments."""
+    from mcpctl.demo import make_png, parse_color
+
+    return base64.b64encode(make_png(parse_color(color), size)).decode()
+
+
+def image_block(data: str) -> dict[str, Any]:
+    return {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
+
+
+def image_parts(call_id: str, data: str) -> list[dict[str, Any]]:
+    """The ``user`` message parts that bring a tool call's PNG to a Chat Completions model."""
+    label = {"type": "text", "text": f"Image returned by tool call {call_id} (image/png):"}
+    return [label, {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}}]
+
+
+IMAGE_NOTE = "[image image/png: in the user message after the tool results]"
+
+
+def test_an_image_from_a_tool_reaches_the_model_as_an_image_with_the_exact_data(provider: Provider) -> None:
+    provider.state.tool_suffix, provider.state.arguments = "__image", {"color": "#00ff00", "size": 3}
+    r = mcpctl("chat", "--stdio", DEMO, *provider.args("--prompt", "draw", "-o", "json"), env=provider.env)
+    assert r.exit_code == 0, r
+    data = png("#00ff00", 3)
+    [call] = r.json()["tool_calls"]
+    assert call["result"]["content"] == [{"type": "image", "data": data, "mimeType": "image/png"}]
+    messages = provider.state.requests[1]["messages"]
+    if provider.name == "anthropic":
+        [result] = messages[-1]["content"]
+        assert result == {
+            "type": "tool_result",
+            "tool_use_id": "toolu_01A",
+            "content": [image_block(data)],
+            "is_error": False,
+        }
+    else:  # a tool message takes text only: the image follows in a user message, after the tool message
+        assert messages[-2] == {"role": "tool", "tool_call_id": "call_01A", "content": IMAGE_NOTE}
+        assert messages[-1] == {"role": "user", "content": image_parts("call_01A", data)}
+
+
+def test_images_of_several_calls_follow_all_the_tool_results_of_the_turn(provider: Provider) -> None:
+    provider.state.tool_suffix, provider.state.calls = "__image", 2
+    provider.state.arguments = {"color": "blue", "size": 2}
+    r = mcpctl("chat", "--stdio", DEMO, *provider.args("--prompt", "draw two"), env=provider.env)
+    assert r.exit_code == 0, r  # the stand-in answers 400 when a call is unanswered or answered out of place
+    data = png("blue", 2)
+    messages = provider.state.requests[1]["messages"]
+    if provider.name == "anthropic":
+        assert [(b["tool_use_id"], b["content"]) for b in messages[-1]["content"]] == [
+            ("toolu_01A", [image_block(data)]),
+            ("toolu_01B", [image_block(data)]),
+        ]
+    else:
+        assert [m["role"] for m in messages] == ["user", "assistant", "tool", "tool", "user"]
+        assert [m["tool_call_id"] for m in messages[2:4]] == ["call_01A", "call_01B"]
+        assert messages[-1]["content"] == image_parts("call_01A", data) + image_parts("call_01B", data)
+
+
+MEDIA_NOTES = [
+    "[image image/bmp, 8 bytes: not passed on, the APIs take only image/jpeg, image/png, image/gif, image/webp]",
+    "[audio audio/wav, 8 bytes: not passed on, the APIs take no audio in tool results]",
+    "embedded notes",
+    "[resource file:///data.bin application/x-data, 4 bytes: not passed on, the model gets text resources only]",
+    "[resource link file:///big.csv]",
+    "[image image/png: not passed on, its data is not valid base64]",
+]
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_every_kind_of_content_reaches_the_model_as_the_api_takes_it(provider: Provider, fail: bool) -> None:
+    provider.state.tool_suffix, provider.state.arguments = "__media", {"fail": fail}
+    r = mcpctl("chat", "--stdio", faulty("media"), *provider.args("--prompt", "m", "-o", "json"), env=provider.env)
+    assert r.exit_code == 0, r
+    [call] = r.json()["tool_calls"]
+    assert call["ok"] is not fail
+    data = call["result"]["content"][1]["data"]  # the PNG exactly as it came over the wire
+    messages = provider.state.requests[1]["messages"]
+    if provider.name == "anthropic":
+        [result] = messages[-1]["content"]
+        texts = [{"type": "text", "text": t} for t in MEDIA_NOTES]
+        content = [{"type": "text", "text": "two images follow"}, image_block(data), *texts]
+        assert result == {"type": "tool_result", "tool_use_id": "toolu_01A", "content": content, "is_error": fail}
+    else:
+        text = "\n".join(["two images follow", IMAGE_NOTE, *MEDIA_NOTES])
+        said = f"Error: {text}" if fail else text
+        assert messages[-2] == {"role": "tool", "tool_call_id": "call_01A", "content": said}
+        assert messages[-1] == {"role": "user", "content": image_parts("call_01A", data)}
+
+
+def test_an_error_result_is_marked_as_an_error_for_the_model(provider: Provider) -> None:
+    provider.state.tool_suffix, provider.state.arguments = "__fail", {"message": "it broke"}
+    r = mcpctl("chat", "--stdio", DEMO, *provider.args("--prompt", "f", "-o", "json"), env=provider.env)
+    assert r.exit_code == 0, r
+    [call] = r.json()["tool_calls"]
+    assert call["ok"] is False and call["result"]["isError"] is True
+    text = call["result"]["content"][0]["text"]
+    assert "it broke" in text
+    answer = tool_answer(provider, provider.state.requests[1])
+    if provider.name == "anthropic":
+        assert answer == {"id": "toolu_01A", "content": text, "is_error": True}
+    else:
+        assert answer == {"id": "call_01A", "content": f"Error: {text}", "is_error": None}
+
+
+def test_an_image_over_the_size_limit_or_without_content_structured_becomes_text() -> None:
+    from mcpctl.ops.chat.loop import MAX_IMAGE_CHARS, result_parts
+    from mcpctl.ops.model import ToolResult
+
+    big = "A" * (MAX_IMAGE_CHARS + 4)
+    [note] = result_parts(ToolResult("s", "t", {"content": [{"type": "image", "mimeType": "image/gif", "data": big}]}))
+    assert note == f"[image image/gif, {len(big) // 4 * 3} bytes: not passed on, over the 5 MB limit for an image]"
+    structured = {"content": [], "structuredContent": {"n": 1, "é": "ü"}}
+    assert result_parts(ToolResult("s", "t", structured)) == ('{"n": 1, "é": "ü"}',)
+    with_text = {"content": [{"type": "text", "text": '{"n": 1}'}], "structuredContent": {"n": 1}}
+    assert result_parts(ToolResult("s", "t", with_text)) == ('{"n": 1}',)
+
+
+# ------------------------------------------------------------------------------------------------------- README
+
+
+def test_the_readmes_python_agent_runs_the_models_tool_calls(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    """The README's "into a Python agent" lines, as written, against the Anthropic stand-in (non-streamed JSON)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Into a Python agent, in a few lines") :]
+    export = section.split("```bash\n", 1)[1].split("\n```", 1)[0]
+    code = section.split("```python\n", 1)[1].split("\n```", 1)[0]
+    command, _, out = export.partition(" > ")
+    Path("mcpctl.toml").write_text(
+        f'[servers.demo]\ncommand = "{DEMO.split()[0]}"\nargs = {json.dumps(DEMO.split()[1:])}\n'
+    )
+    exported = mcpctl(*shlex.split(command)[1:])
+    assert exported.exit_code == 0, exported
+    Path(out).write_text(exported.stdout)
+    state = llm.StandIn("__weather")
+    state.arguments = {"city": "Oslo"}
+    with serve_asgi(llm.anthropic_app(state)) as base:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", base)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+        exec(compile(code, "README.md", "exec"), {})
+    first, second = state.requests
+    assert "stream" not in first and first["tools"] == json.loads(exported.stdout)
+    [result] = second["messages"][-1]["content"]
+    assert result["tool_use_id"] == "toolu_01A" and result["is_error"] is False and "Oslo" in result["content"]
+    assert capsys.readouterr().out == f"The tool said: {result['content']}\n"
 
 
 # --------------------------------------------------------------------------------------------- errors and secrets

@@ -23,7 +23,22 @@ if [ "$#" -lt 1 ]; then
     exit 2
 fi
 url="${!#}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 scenario="${MCP_CONFORMANCE_SCENARIO:?MCP_CONFORMANCE_SCENARIO is not set}"
+
+# One scenario per CPU at a time (run.sh sets MCPCTL_CONFORMANCE_SLOTS): the harness starts every
+# scenario at once, and 30-odd mcpctl start-ups competing for 2 CPUs made each slow enough to time
+# out. The slot's lock (fd 9) is held until this script and everything it started have exited.
+if [ -n "${MCPCTL_CONFORMANCE_SLOTS:-}" ]; then
+    slots=$(nproc 2>/dev/null || echo 2)
+    while :; do
+        for ((i = 0; i < slots; i++)); do
+            exec 9>"$MCPCTL_CONFORMANCE_SLOTS/slot$i"
+            flock -n 9 && break 2
+        done
+        sleep 0.1
+    done
+fi
 
 # shellcheck disable=SC2206  # MCPCTL may be a command with arguments
 mcpctl=(${MCPCTL:-mcpctl})
@@ -34,6 +49,11 @@ server=(--url "$url" --retries 0 --connect-timeout 20 --timeout 20)
 # A jq filter applied to MCP_CONFORMANCE_CONTEXT, as compact JSON.
 context() {
     jq -ce "$1" <<<"${MCP_CONFORMANCE_CONTEXT:-{\}}"
+}
+
+# One field of MCP_CONFORMANCE_CONTEXT as raw text (empty when absent).
+field() {
+    jq -r "$1 // empty" <<<"${MCP_CONFORMANCE_CONTEXT:-{\}}"
 }
 
 case "$scenario" in
@@ -122,12 +142,74 @@ EOF
         schema=$("${mcpctl[@]}" tools show json_schema_2020_12_tool "${server[@]}" -o json | jq -ce .inputSchema)
         exec "${mcpctl[@]}" call json_schema_echo "schema:=$schema" "${server[@]}" -o json
         ;;
+    auth/client-credentials-*)
+        # The machine grant: the client and its secret or key come in the context; a profile names them.
+        state=$(mktemp -d)
+        export XDG_STATE_HOME="$state" MCPCTL_PROFILE="$state/profile.toml"
+        {
+            printf '[servers.s]\nurl = "%s"\n[servers.s.oauth]\ngrant = "client_credentials"\n' "$url"
+            printf 'client_id = "%s"\n' "$(field .client_id)"
+            if [ -n "$(field .private_key_pem)" ]; then
+                field .private_key_pem >"$state/key.pem"
+                printf 'token_endpoint_auth_method = "private_key_jwt"\nprivate_key_file = "%s"\n' "$state/key.pem"
+            else
+                printf 'token_endpoint_auth_method = "client_secret_basic"\n'
+                printf 'client_secret_env = "CONFORMANCE_CLIENT_SECRET"\n'
+            fi
+        } >"$MCPCTL_PROFILE"
+        CONFORMANCE_CLIENT_SECRET=$(field .client_secret)
+        export CONFORMANCE_CLIENT_SECRET
+        exec "${mcpctl[@]}" tools list s --retries 0 --connect-timeout 20 --timeout 20 -o json
+        ;;
     auth/*)
-        # OAuth is not supported yet (these scenarios are listed in baseline.yml). Not even
-        # trying keeps the suite fast: it starts every scenario at once, and 25 mcpctl
-        # start-ups competing for the CPU would slow the scenarios that matter.
-        echo "adapter: $scenario: mcpctl has no OAuth client yet" >&2
-        exit 1
+        # Authorization code + PKCE: mcpctl logs in when the server asks (--login: there is no terminal
+        # here), with browser.sh as $BROWSER following the authorization URL back to mcpctl's loopback
+        # redirect. The tokens land in a fresh store; the next command uses them (and steps up when a
+        # call needs more scope). A profile names the client: pre-registered when the context gives one
+        # (auth/pre-registration), else a client ID metadata document URL, used where the authorization
+        # server supports those (auth/basic-cimd) and dynamic registration otherwise.
+        state=$(mktemp -d)
+        export XDG_STATE_HOME="$state" BROWSER="$here/browser.sh" MCPCTL_PROFILE="$state/profile.toml"
+        CONFORMANCE_CLIENT_SECRET=$(field .client_secret)
+        export CONFORMANCE_CLIENT_SECRET
+        {
+            printf '[servers.s]\nurl = "%s"\n[servers.s.oauth]\n' "$url"
+            if [ -n "$(field .client_id)" ]; then
+                printf 'client_id = "%s"\n' "$(field .client_id)"
+                [ -z "$CONFORMANCE_CLIENT_SECRET" ] || printf 'client_secret_env = "CONFORMANCE_CLIENT_SECRET"\n'
+            else
+                printf 'client_metadata_url = "https://conformance-test.local/client-metadata.json"\n'
+            fi
+        } >"$MCPCTL_PROFILE"
+        auth=(--login --retries 0 --connect-timeout 20 --timeout 20)
+        case "$scenario" in
+            auth/iss-normalized | auth/iss-supported-missing | auth/iss-unexpected | auth/iss-wrong-issuer | \
+                auth/metadata-issuer-mismatch | auth/resource-mismatch)
+                # Scenarios where the right answer is to refuse (an authorization response or metadata
+                # from the wrong issuer, a resource that is not this server, a server that keeps asking
+                # for more scope): mcpctl must stop with exit 6 (auth), nothing else.
+                status=0
+                "${mcpctl[@]}" tools list s "${auth[@]}" -o json || status=$?
+                [ "$status" -eq 6 ]
+                exit
+                ;;
+            auth/scope-retry-limit)
+                # The server keeps asking for more scope (on the first request at one revision, on the
+                # tool call at the other): after one step-up mcpctl must give up with exit 6.
+                status=0
+                tools=$("${mcpctl[@]}" tools list s "${auth[@]}" -o json) || status=$?
+                if [ "$status" -eq 0 ]; then
+                    first=$(jq -r '.[0].name // empty' <<<"$tools")
+                    "${mcpctl[@]}" call "s.$first" "${auth[@]}" --no-validate -o json || status=$?
+                fi
+                [ "$status" -eq 6 ]
+                exit
+                ;;
+        esac
+        tools=$("${mcpctl[@]}" tools list s "${auth[@]}" -o json)
+        first=$(jq -r '.[0].name // empty' <<<"$tools")
+        [ -n "$first" ] || exit 0
+        exec "${mcpctl[@]}" call "s.$first" "${auth[@]}" --no-validate -o json
         ;;
     *)
         echo "adapter: unknown scenario '$scenario'" >&2

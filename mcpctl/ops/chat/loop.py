@@ -7,6 +7,8 @@ questions go to an ``Ask`` callable (None: nobody can answer, so calls that need
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from collections.abc import Callable
@@ -17,12 +19,14 @@ import anyio
 
 from mcpctl.core.errors import McpctlError
 from mcpctl.core.export import export_tools
-from mcpctl.ops.chat.providers import Provider, ToolAnswer, ToolUse, Turn
+from mcpctl.ops.chat.providers import IMAGE_TYPES, Image, Part, Provider, ToolAnswer, ToolUse, Turn
 from mcpctl.ops.model import Tool, ToolResult
 from mcpctl.ops.toolkit import AsyncToolkit
 
 DEFAULT_MAX_ROUNDS = 10
 DECLINED = "The user declined this tool call; it was not run."
+#: The largest image passed on (base64 characters): the Anthropic API's documented 5 MB limit per image.
+MAX_IMAGE_CHARS = 5 * 1024 * 1024
 
 #: ``ask(qualified, arguments, destructive) -> "yes" | "no" | "always"`` (blocking: it waits for a person).
 Ask = Callable[[str, dict[str, Any], bool], str]
@@ -152,14 +156,14 @@ class Chat:
             self.provider.add_tool_answers(answers)
             if report.rounds >= max_rounds:
                 raise McpctlError(
-                    f"the model did not answer within {max_rounds} rounds",
+                    f"the model did not answer within {max_rounds} round{'' if max_rounds == 1 else 's'}",
                     hint="raise --max-rounds, or ask for less",
                 )
 
     async def _run(self, use: ToolUse, report: ChatReport, events: ChatEvents) -> ToolAnswer:
         tool = self.names.get(use.name)
         if tool is None:
-            return ToolAnswer(use.id, f"unknown tool '{use.name}'", True)
+            return ToolAnswer(use.id, (f"unknown tool '{use.name}'",), True)
         events.tool_call(tool.server, tool.name, use.arguments)
         record = CallRecord(
             tool.server, tool.name, use.arguments, approved=await self.approval.allows(tool, use.arguments)
@@ -168,7 +172,7 @@ class Chat:
         if not record.approved:
             record.error = "declined"
             events.tool_result(record)
-            return ToolAnswer(use.id, DECLINED, True)
+            return ToolAnswer(use.id, (DECLINED,), True)
         started = time.perf_counter()
         try:
             result = await self.toolkit.call_tool(tool, dict(use.arguments), raise_on_error=False, timeout=self.timeout)
@@ -176,31 +180,70 @@ class Chat:
             record.duration_ms = (time.perf_counter() - started) * 1000
             record.error = exc.message
             events.tool_result(record)
-            return ToolAnswer(use.id, exc.message, True)
+            return ToolAnswer(use.id, (exc.message,), True)
         record.duration_ms = result.duration_ms
         record.result = result.result
         record.ok = not result.is_error
         events.tool_result(record)
-        return ToolAnswer(use.id, result_text(result), result.is_error)
+        return ToolAnswer(use.id, result_parts(result), result.is_error)
 
 
-def result_text(result: ToolResult) -> str:
-    """What the model reads of a tool result: its text contents, other blocks described, else the structured value."""
-    parts: list[str] = []
-    for block in result.content:
-        kind = block.get("type")
-        if kind == "text":
-            parts.append(str(block.get("text", "")))
-        elif kind in ("image", "audio"):
-            parts.append(f"[{kind} {block.get('mimeType', '')}, not shown]")
-        elif kind == "resource":
-            resource = block.get("resource") or {}
-            parts.append(str(resource.get("text") or f"[resource {resource.get('uri', '')}]"))
-        elif kind == "resource_link":
-            parts.append(f"[resource link {block.get('uri', '')}]")
+def result_parts(result: ToolResult) -> tuple[Part, ...]:
+    """What the model gets of a tool result, in order: text contents and embedded text resources as text, images
+    the APIs accept as images, everything else a note saying what it was; with no content, the structured value."""
+    parts = [_part(block) for block in result.content]
     if not parts and result.structured is not None:
         parts.append(json.dumps(result.structured, ensure_ascii=False))
-    return "\n".join(parts)
+    return tuple(parts)
+
+
+def _part(block: dict[str, Any]) -> Part:
+    kind = block.get("type")
+    if kind == "text":
+        return str(block.get("text", ""))
+    if kind == "image":
+        return _image(str(block.get("mimeType", "")), block.get("data"))
+    if kind == "audio":
+        return _note("audio", block.get("mimeType"), block.get("data"), "the APIs take no audio in tool results")
+    if kind == "resource":
+        resource = block.get("resource") or {}
+        if isinstance(resource.get("text"), str):
+            return str(resource["text"])
+        what = f"resource {resource.get('uri', '')}"
+        return _note(what, resource.get("mimeType"), resource.get("blob"), "the model gets text resources only")
+    if kind == "resource_link":
+        return f"[resource link {block.get('uri', '')}]"
+    return f"[{kind} content, not passed on]"
+
+
+def _image(media_type: str, data: Any) -> Part:
+    """The image when the APIs take it (a documented type, valid base64, not over the size limit), else a note."""
+    if media_type not in IMAGE_TYPES:
+        return _note("image", media_type, data, f"the APIs take only {', '.join(IMAGE_TYPES)}")
+    size = _decoded_size(data)
+    if size is None:
+        return f"[image {media_type}: not passed on, its data is not valid base64]"
+    if len(data) > MAX_IMAGE_CHARS:
+        limit = MAX_IMAGE_CHARS // 1024 // 1024
+        return f"[image {media_type}, {size} bytes: not passed on, over the {limit} MB limit for an image]"
+    return Image(media_type, data)
+
+
+def _note(what: str, media_type: Any, data: Any, why: str) -> str:
+    """``[audio audio/wav, 1234 bytes: not passed on, why]``: the model learns what it did not get, and why."""
+    size = _decoded_size(data)
+    kind = f" {media_type}" if media_type else ""
+    return f"[{what}{kind}, {'?' if size is None else size} bytes: not passed on, {why}]"
+
+
+def _decoded_size(data: Any) -> int | None:
+    """The size of base64 ``data`` once decoded; None when it is not base64."""
+    if not isinstance(data, str):
+        return None
+    try:
+        return len(base64.b64decode(data, validate=True))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _add_usage(total: dict[str, int], turn: Turn) -> None:

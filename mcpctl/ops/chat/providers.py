@@ -43,13 +43,43 @@ class Turn:
     usage: dict[str, int] = field(default_factory=dict)
 
 
+#: The image types both APIs document as input (Anthropic image blocks, OpenAI vision); others become a text note.
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image for the model: its media type and base64 data, exactly as the tool sent them."""
+
+    media_type: str
+    data: str
+
+    @property
+    def data_url(self) -> str:
+        """The ``data:`` URL the Chat Completions API takes in an ``image_url`` part."""
+        return f"data:{self.media_type};base64,{self.data}"
+
+
+#: One piece of a tool answer, in the tool's order: text, or an image the API accepts.
+Part = str | Image
+
+
 @dataclass(frozen=True)
 class ToolAnswer:
-    """A tool call's outcome as the model gets it: text, and whether it is an error."""
+    """A tool call's outcome as the model gets it: its parts (text and images), and whether it is an error."""
 
     id: str
-    text: str
+    parts: tuple[Part, ...]
     is_error: bool
+
+    @property
+    def text(self) -> str:
+        """The text parts joined by newlines."""
+        return "\n".join(p for p in self.parts if isinstance(p, str))
+
+    @property
+    def images(self) -> list[Image]:
+        return [p for p in self.parts if isinstance(p, Image)]
 
 
 class Provider(Protocol):
@@ -176,9 +206,26 @@ class AnthropicChat(_Conversation):
 
     def add_tool_answers(self, answers: list[ToolAnswer]) -> None:
         blocks = [
-            {"type": "tool_result", "tool_use_id": a.id, "content": a.text, "is_error": a.is_error} for a in answers
+            {"type": "tool_result", "tool_use_id": a.id, "content": _anthropic_content(a), "is_error": a.is_error}
+            for a in answers
         ]
         self.messages.append({"role": "user", "content": blocks})
+
+
+def _anthropic_content(answer: ToolAnswer) -> str | list[dict[str, Any]]:
+    """A ``tool_result``'s content: the text, or with images a list of ``text`` and base64 ``image`` blocks in order.
+
+    The API rejects empty text blocks, so empty text parts are left out."""
+    if not answer.images:
+        return answer.text
+    blocks: list[dict[str, Any]] = []
+    for part in answer.parts:
+        if isinstance(part, Image):
+            source = {"type": "base64", "media_type": part.media_type, "data": part.data}
+            blocks.append({"type": "image", "source": source})
+        elif part:
+            blocks.append({"type": "text", "text": part})
+    return blocks
 
 
 # -------------------------------------------------------------------------------------------------------- OpenAI
@@ -231,9 +278,25 @@ class OpenAIChat(_Conversation):
         return turn
 
     def add_tool_answers(self, answers: list[ToolAnswer]) -> None:
+        """One ``tool`` message per call, directly after the assistant's ``tool_calls`` (the API requires it), then
+        the images, if any, in one ``user`` message: a ``tool`` message's content may only be text."""
+        images: list[dict[str, Any]] = []
         for a in answers:
-            text = f"Error: {a.text}" if a.is_error else a.text
+            text = "\n".join(_openai_text(p) for p in a.parts)
+            text = f"Error: {text}" if a.is_error else text
             self.messages.append({"role": "tool", "tool_call_id": a.id, "content": text})
+            for image in a.images:
+                images.append({"type": "text", "text": f"Image returned by tool call {a.id} ({image.media_type}):"})
+                images.append({"type": "image_url", "image_url": {"url": image.data_url}})
+        if images:
+            self.messages.append({"role": "user", "content": images})
+
+
+def _openai_text(part: Part) -> str:
+    """A part as the ``tool`` message's text: an image is said to follow in a user message."""
+    if isinstance(part, Image):
+        return f"[image {part.media_type}: in the user message after the tool results]"
+    return part
 
 
 def _arguments(text: str) -> dict[str, Any]:
