@@ -97,9 +97,11 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
-def credential_key(server_url: str) -> str:
-    """A file-name-safe key for one server's credential (the issuer and client live inside the record)."""
-    return hashlib.sha256(canonical_url(server_url).encode()).hexdigest()[:32]
+def credential_key(server_url: str, client_id: str | None = None) -> str:
+    """A file-name-safe key for one credential: the server URL, and the profile's client when it names one (so a
+    machine client and a person's login to the same server are kept apart); the issuer lives inside the record."""
+    text = canonical_url(server_url) + (f"\n{client_id}" if client_id else "")
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -118,6 +120,8 @@ class Credential:
     resource: dict[str, Any] | None = None
     #: The access token's lifetime as granted (``expires_in`` when it was issued).
     lifetime: float | None = None
+    #: The profile's ``oauth.client_id`` this record is kept under (None: the server's default record).
+    profile_client: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -130,6 +134,7 @@ class Credential:
             "metadata": self.metadata,
             "resource": self.resource,
             "lifetime": self.lifetime,
+            "profile_client": self.profile_client,
         }
 
     @classmethod
@@ -145,6 +150,7 @@ class Credential:
             metadata=data.get("metadata") if isinstance(data.get("metadata"), dict) else None,
             resource=data.get("resource") if isinstance(data.get("resource"), dict) else None,
             lifetime=float(data["lifetime"]) if isinstance(data.get("lifetime"), int | float) else None,
+            profile_client=data.get("profile_client") if isinstance(data.get("profile_client"), str) else None,
         )
 
     def set_tokens(self, tokens: Mapping[str, Any], now: float | None = None) -> None:

@@ -75,8 +75,8 @@ def _config(target: Target) -> OAuthConfig:
 
 def _stored(target: Target, store: CredentialStore) -> Credential | None:
     """``target``'s stored credential; for the client credentials grant, only when it is the profile's client's."""
-    credential = store.load(target.url or "")
     config = _config(target)
+    credential = store.load(target.url or "", config.client_id)
     if credential is not None and config.grant == "client_credentials" and credential.client_id != config.client_id:
         return None
     return credential
@@ -155,8 +155,9 @@ async def logout(target: Target) -> LogoutResult:
     store = CredentialStore()
     credential = _stored(target, store)
     revoked = await _revoke(credential) if credential is not None else None
-    theirs = credential is None and store.load(target.url or "") is not None  # another client's (same server)
-    removed = False if theirs else store.delete(target.url or "")
+    key = _config(target).client_id
+    theirs = credential is None and store.load(target.url or "", key) is not None  # another client's (same server)
+    removed = False if theirs else store.delete(target.url or "", key)
     return LogoutResult(server=target.name, removed=removed, revoked=revoked)
 
 

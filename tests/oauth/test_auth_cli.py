@@ -700,21 +700,27 @@ def test_wrong_client_secret_is_exit_6_and_the_secret_is_never_shown(
     assert_never_shown([wrong], *runs)
 
 
+def record(tmp_path: Path, url: str, client_id: str | None = None) -> dict[str, Any]:
+    """The credential record kept for ``url`` under the profile's ``client_id`` (None: the server's default one)."""
+    return dict(json.loads((auth_dir(tmp_path) / f"{credential_key(url, client_id)}.json").read_text()))
+
+
 def test_a_token_stored_for_another_client_of_the_same_server_is_not_used(
     tmp_path: Path, oidc_provider: OidcProvider, protected_server: ProtectedServer
 ) -> None:
-    path = machine_profile(tmp_path, protected_server.url, oidc_provider)
+    url = protected_server.url
+    path = machine_profile(tmp_path, url, oidc_provider)
     state = state_env(tmp_path, **NON_INTERACTIVE)
     first = mcpctl("call", "jwt.whoami", "-p", str(path), env=state)
     assert first.exit_code == 0, first
-    jwt_token, _ = tokens_of(tmp_path)
+    jwt_token = record(tmp_path, url, oidc_provider.jwt_client)["tokens"]["access_token"]
     # Same URL, another client: jwt's token is not basic's, for status, token, logout and calls.
     status = mcpctl("auth", "status", "basic", "-p", str(path), env=state)
     assert status.exit_code == 1, status
     logout = mcpctl("auth", "logout", "basic", "-p", str(path), env=state)
     assert logout.exit_code == 0, logout
     assert "nothing was stored" in logout.stderr
-    assert tokens_of(tmp_path)[0] == jwt_token
+    assert record(tmp_path, url, oidc_provider.jwt_client)["tokens"]["access_token"] == jwt_token
     # A wrong secret must ask the provider (and fail), not borrow jwt's token.
     wrong = mcpctl("call", "basic.whoami", "-p", str(path), env={**state, "S": "not-the-secret"})
     assert wrong.exit_code == 6, wrong
@@ -723,8 +729,26 @@ def test_a_token_stored_for_another_client_of_the_same_server_is_not_used(
     assert whoami(right)["client_id"] == oidc_provider.basic_client[0]
     printed = mcpctl("auth", "token", "basic", "-p", str(path), env={**state, "S": oidc_provider.basic_client[1]})
     assert printed.exit_code == 0, printed
-    assert printed.stdout == tokens_of(tmp_path)[0] + "\n"
-    assert stored(tmp_path)["client"] == {"client_id": oidc_provider.basic_client[0]}  # and never the secret
+    basic = record(tmp_path, url, oidc_provider.basic_client[0])
+    assert printed.stdout == basic["tokens"]["access_token"] + "\n"
+    assert basic["client"] == {"client_id": oidc_provider.basic_client[0]}  # and never the secret
+
+
+def test_a_persons_login_and_a_machine_client_of_the_same_server_keep_separate_records(
+    tmp_path: Path, oidc_provider: OidcProvider, protected_server: ProtectedServer
+) -> None:
+    url = protected_server.url
+    path = machine_profile(tmp_path, url, oidc_provider)
+    login(tmp_path, "--url", url)
+    state = state_env(tmp_path, **NON_INTERACTIVE, S=oidc_provider.basic_client[1])
+    machine = mcpctl("call", "basic.whoami", "-p", str(path), env=state)
+    assert machine.exit_code == 0, machine
+    person = mcpctl("call", "--url", url, "whoami", env=state)
+    assert person.exit_code == 0, person
+    assert whoami(machine)["client_id"] == oidc_provider.basic_client[0]
+    assert whoami(person)["client_id"] == record(tmp_path, url)["client"]["client_id"] != whoami(machine)["client_id"]
+    assert mcpctl("auth", "status", "--url", url, env=state).exit_code == 0
+    assert mcpctl("auth", "status", "basic", "-p", str(path), env=state).exit_code == 0
 
 
 # ----------------------------------------------------------------------------------------------- logout

@@ -120,7 +120,9 @@ async def device_login(
                 f"{server}: the authorization server offers no device flow (no device_authorization_endpoint)",
                 hint=f"log in with the browser instead: mcpctl auth login {server}",
             )
-        credential = store.load(server_url) or Credential(server_url=server_url)
+        credential = store.load(server_url, config.client_id) or Credential(
+            server_url=server_url, profile_client=config.client_id
+        )
         client = _client(config, credential, discovered)
         if client is None:
             client = await register(http, discovered.metadata)

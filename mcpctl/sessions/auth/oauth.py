@@ -282,7 +282,7 @@ class StoredCredentials:
     async def _locked_refresh(self, refused: str | None) -> AsyncGenerator[httpx2.Request, None]:
         """Yield the refresh request while holding this credential's lock; nothing when, once the lock is held, the
         store has a usable token another process put there (``refused``: the access token the server refused)."""
-        async with self.storage.store.locked(self.storage.server_url):
+        async with self.storage.store.locked(self.storage.server_url, self.storage.key):
             self.context.current_tokens = await self.storage.get_tokens()
             self._restore()
             tokens = self.context.current_tokens
@@ -349,7 +349,7 @@ class CodeFlow(StoredCredentials, OAuthClientProvider):
     ) -> None:
         self.target = target
         self.config = config
-        self.storage = SdkStorage(store, target.url or "")
+        self.storage = SdkStorage(store, target.url or "", key=config.client_id)
         self.may_login = options.policy.allowed
         self.person = Person(target.name, options, pause)
         secret = _client_secret(config, target)
@@ -453,7 +453,7 @@ def client_credentials(target: Target, config: OAuthConfig, store: CredentialSto
     # Without the profile's oauth.issuer the SDK warns on stderr (a token goes to the server's authorization server).
     warnings.filterwarnings("ignore", message="Omitting `issuer`", category=MCPDeprecationWarning)
     client_id = config.client_id or ""
-    storage = SdkStorage(store, target.url or "", client_id=client_id)
+    storage = SdkStorage(store, target.url or "", client_id=client_id, key=client_id)
     if config.token_endpoint_auth_method == "private_key_jwt":
         key = _read_key(config, target)
         jwt = SignedJWTParameters(

@@ -142,8 +142,9 @@ class CredentialStore:
     def where(self) -> str:
         return self.backend.where
 
-    def load(self, server_url: str) -> Credential | None:
-        text = self.backend.read(credential_key(server_url))
+    def load(self, server_url: str, client_id: str | None = None) -> Credential | None:
+        """The record of ``server_url`` (kept under the profile's ``client_id`` when there is one)."""
+        text = self.backend.read(credential_key(server_url, client_id))
         if not text:
             return None
         try:
@@ -155,10 +156,10 @@ class CredentialStore:
     def save(self, credential: Credential) -> None:
         credential.updated_at = time.time()
         text = json.dumps(credential.to_json(), indent=2, sort_keys=True) + "\n"
-        self.backend.write(credential_key(credential.server_url), text)
+        self.backend.write(credential_key(credential.server_url, credential.profile_client), text)
 
-    def delete(self, server_url: str) -> bool:
-        return self.backend.delete(credential_key(server_url))
+    def delete(self, server_url: str, client_id: str | None = None) -> bool:
+        return self.backend.delete(credential_key(server_url, client_id))
 
     def all(self) -> list[Credential]:
         found = []
@@ -171,9 +172,11 @@ class CredentialStore:
         return found
 
     @contextlib.asynccontextmanager
-    async def locked(self, server_url: str, wait: float = LOCK_WAIT_SEC) -> AsyncIterator[None]:
+    async def locked(
+        self, server_url: str, client_id: str | None = None, wait: float = LOCK_WAIT_SEC
+    ) -> AsyncIterator[None]:
         """Hold this credential's lock (``fcntl``, across processes), waiting at most ``wait`` seconds."""
-        path = _private_dir(self.lock_root) / f"{credential_key(server_url)}.lock"
+        path = _private_dir(self.lock_root) / f"{credential_key(server_url, client_id)}.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             deadline = time.monotonic() + wait
@@ -211,13 +214,18 @@ class SdkStorage:
     server are not used, so a wrong secret is not hidden by a token someone else got.
     """
 
-    def __init__(self, store: CredentialStore, server_url: str, client_id: str | None = None) -> None:
+    def __init__(
+        self, store: CredentialStore, server_url: str, client_id: str | None = None, key: str | None = None
+    ) -> None:
         self.store = store
         self.server_url = server_url
         self.client_id = client_id
+        #: The profile's client the record is kept under (``CredentialStore.load``).
+        self.key = key
 
     def credential(self) -> Credential:
-        return self.store.load(self.server_url) or Credential(server_url=self.server_url)
+        found = self.store.load(self.server_url, self.key)
+        return found or Credential(server_url=self.server_url, profile_client=self.key)
 
     async def get_tokens(self) -> Any:
         from mcp.shared.auth import OAuthToken
