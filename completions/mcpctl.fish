@@ -169,6 +169,7 @@ complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l base-url -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l prompt -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l yes -s y
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l max-rounds -r -F
+complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l llm-timeout -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l output -s o -x -a 'text table json ndjson'
 complete -c mcpctl -n '__fish_seen_subcommand_from chat' -l url -r -F

@@ -51,7 +51,7 @@ _mcpctl() {
         --output|-o) COMPREPLY=( $(compgen -W "text table json ndjson" -- "$cur") ); return ;;
         --protocol) COMPREPLY=( $(compgen -W "auto legacy 2026-07-28" -- "$cur") ); return ;;
         --transport) COMPREPLY=( $(compgen -W "streamable-http sse" -- "$cur") ); return ;;
-        --args|--base-url|--concurrency|--connect-timeout|--count|--elicit|--env|--fallback|--file|--format|--from|--header|--ignore|--interval|--log-level|--map|--max-response-size|--max-rounds|--max-time|--model|--prefix|--profile|--prompt|--provider|--report|--retries|--save|--scope|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-f|-j|-n|-p) COMPREPLY=(); compopt -o default; return ;;
+        --args|--base-url|--concurrency|--connect-timeout|--count|--elicit|--env|--fallback|--file|--format|--from|--header|--ignore|--interval|--llm-timeout|--log-level|--map|--max-response-size|--max-rounds|--max-time|--model|--prefix|--profile|--prompt|--provider|--report|--retries|--save|--scope|--stdio|--timeout|--trace|--url|--wait|-H|-c|-e|-f|-j|-n|-p) COMPREPLY=(); compopt -o default; return ;;
     esac
     local opts="" words=""
     case "$path" in
@@ -63,7 +63,7 @@ _mcpctl() {
         "auth token") opts="--profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
         "batch") opts="--concurrency -j --fail-fast --report --retry-unsafe --no-validate --strict-args --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --elicit --help -h"; words="" ;;
         "call") opts="--args --save --dry-run --fallback --retry-unsafe --no-validate --strict-args --task --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --elicit --help -h"; words="" ;;
-        "chat") opts="--provider --model --base-url --prompt --yes -y --max-rounds --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
+        "chat") opts="--provider --model --base-url --prompt --yes -y --max-rounds --llm-timeout --profile -p --output -o --url --header -H --transport --stdio --env -e --timeout --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;
         "completion") opts="--help -h"; words="bash zsh fish" ;;
         "history") opts="-n --count --output -o --help -h"; words="" ;;
         "ping") opts="--count -c --interval --timeout --wait --watch --report --profile -p --output -o --url --header -H --transport --stdio --env -e --max-time --connect-timeout --retries --max-response-size --protocol --verbose -v --log-level --quiet -q --debug --trace --login --no-login --help -h"; words="" ;;

@@ -39,6 +39,15 @@ def chat(
     max_rounds: Annotated[
         int, typer.Option("--max-rounds", min=1, help="Model requests allowed before giving up.")
     ] = 10,
+    llm_timeout: Annotated[
+        float,
+        typer.Option(
+            "--llm-timeout",
+            min=0.1,
+            help="The longest the model's API may stay silent (to connect, or between streamed parts), per attempt "
+            "(the provider SDK retries twice); then exit 4.",
+        ),
+    ] = 120.0,
 ) -> None:
     """Let a model use the servers' tools; print its answer. Keys: ANTHROPIC_API_KEY, OPENAI_API_KEY.
 
@@ -79,7 +88,7 @@ def chat(
             raise UsageError(f"{KEY_VARS[name]} is not set", hint=f"export {KEY_VARS[name]}=… (the {name} API key)")
         redact.add([key])
         text = _prompt_text(ctx, prompt)
-        llm = open_provider(name, chosen_model, key, base_url or defaults.get("base_url"))
+        llm = open_provider(name, chosen_model, key, base_url or defaults.get("base_url"), timeout=llm_timeout)
         streams = ctx.output.streams
         approval = Approval(
             yes=yes,

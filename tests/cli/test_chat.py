@@ -7,6 +7,7 @@ import base64
 import json
 import shlex
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -384,3 +385,12 @@ def test_the_profile_chat_table_gives_the_defaults(provider: Provider, tmp_path:
     assert r.exit_code == 0, r
     assert r.json()["model"] == "profile-model"
     assert provider.state.requests[0]["model"] == "profile-model"
+
+
+def test_a_provider_silent_past_llm_timeout_is_exit_4_not_a_wait_of_minutes(provider: Provider) -> None:
+    provider.state.hold = 30.0  # the stream stops after its first event
+    started = time.monotonic()
+    r = mcpctl("chat", "--stdio", DEMO, *provider.args("--prompt", "hi", "--llm-timeout", "0.5"), env=provider.env)
+    assert r.exit_code == 4, r
+    assert "hint: raise --llm-timeout" in r.stderr
+    assert time.monotonic() - started < 15  # three attempts of 0.5 s and the SDK's backoff, not 600 s

@@ -73,7 +73,7 @@ def anthropic_app(state: StandIn) -> Starlette:
         message = _anthropic_reply(state, body)
         if not body.get("stream"):
             return JSONResponse(message)
-        return StreamingResponse(_anthropic_events(message), media_type="text/event-stream")
+        return StreamingResponse(_anthropic_events(message, state.hold), media_type="text/event-stream")
 
     return Starlette(routes=[Route("/v1/messages", messages, methods=["POST"])])
 
@@ -135,10 +135,12 @@ def _anthropic_reply(state: StandIn, body: dict[str, Any]) -> dict[str, Any]:
     return message | {"stop_reason": stop, "stop_sequence": None, "usage": {"input_tokens": 11, "output_tokens": 7}}
 
 
-async def _anthropic_events(message: dict[str, Any]) -> AsyncIterator[str]:
-    """``message`` as the documented stream: each block started empty, its text or input JSON in two deltas."""
+async def _anthropic_events(message: dict[str, Any], hold: float = 0.0) -> AsyncIterator[str]:
+    """``message`` as the documented stream: each block started empty, its text or input JSON in two deltas
+    (``hold``: a pause after the first event)."""
     start = message | {"content": [], "stop_reason": None, "usage": {"input_tokens": 11, "output_tokens": 1}}
     yield sse("message_start", {"type": "message_start", "message": start})
+    await asyncio.sleep(hold)
     for index, block in enumerate(message["content"]):
         if block["type"] == "text":
             empty, text = {"type": "text", "text": ""}, block["text"]

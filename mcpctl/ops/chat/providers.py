@@ -99,24 +99,29 @@ class Provider(Protocol):
     async def aclose(self) -> None: ...
 
 
-def open_provider(name: str, model: str, api_key: str, base_url: str | None) -> Provider:
-    """The adapter for ``name`` (``anthropic`` or ``openai``); a usage error when its SDK is not installed."""
+def open_provider(name: str, model: str, api_key: str, base_url: str | None, timeout: float | None = None) -> Provider:
+    """The adapter for ``name`` (``anthropic`` or ``openai``); a usage error when its SDK is not installed.
+
+    ``timeout``: the longest the API may stay silent (connect, or between two reads of a stream), per attempt; the
+    SDKs' own default is 600 s, too long for a CI step to notice a stuck provider.
+    """
     if name == "anthropic":
-        return AnthropicChat(_client("anthropic", api_key, base_url), model)
+        return AnthropicChat(_client("anthropic", api_key, base_url, timeout), model)
     if name == "openai":
-        return OpenAIChat(_client("openai", api_key, base_url), model)
+        return OpenAIChat(_client("openai", api_key, base_url, timeout), model)
     raise UsageError(f"unknown --provider '{name}'", hint=f"use one of: {', '.join(PROVIDERS)}")
 
 
-def _client(name: str, api_key: str, base_url: str | None) -> Any:
+def _client(name: str, api_key: str, base_url: str | None, timeout: float | None) -> Any:
+    extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     try:
         if name == "anthropic":
             import anthropic
 
-            return anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url)
+            return anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, **extra)
         import openai
 
-        return openai.AsyncOpenAI(api_key=api_key, base_url=base_url)
+        return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, **extra)
     except ImportError:
         raise UsageError(f"mcpctl chat needs the '{name}' package", hint=INSTALL_HINT) from None
 
@@ -133,7 +138,7 @@ def provider_errors(sdk: Any, base_url: str | None) -> Iterator[None]:
             hint="check the API key in the environment",
         ) from None
     except sdk.APITimeoutError:
-        raise TimeoutExpired(f"{where} did not answer in time") from None
+        raise TimeoutExpired(f"{where} did not answer in time", hint="raise --llm-timeout") from None
     except sdk.APIConnectionError as exc:
         raise ConnectError(
             f"cannot reach {where}: {exc.__cause__ or exc}", hint="check --base-url and the network"
@@ -142,6 +147,15 @@ def provider_errors(sdk: Any, base_url: str | None) -> Iterator[None]:
         raise ProtocolError(f"{where} answered HTTP {exc.status_code}: {_message(exc)}") from None
     except sdk.APIError as exc:
         raise ProtocolError(f"{where}: {_message(exc)}") from None
+    except Exception as exc:
+        # Mid-stream, the SDKs let their HTTP client's errors through unwrapped (httpx's or httpx2's).
+        if type(exc).__module__.split(".")[0] not in ("httpx", "httpx2"):
+            raise
+        if "Timeout" in type(exc).__name__:
+            raise TimeoutExpired(
+                f"{where} went silent mid-answer ({type(exc).__name__})", hint="raise --llm-timeout"
+            ) from None
+        raise ConnectError(f"{where} dropped the answer: {exc or type(exc).__name__}") from None
 
 
 def _message(exc: Any) -> str:
