@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import re
 
-#: C0 controls except tab and newline, a carriage return not ending a line, DEL and the C1 controls.
-_TEXT_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+#: The bidirectional embedding, override and isolate controls: text that reads differently from what it is
+#: ("Trojan Source", CVE-2021-42574), shown as ``\u202e`` rather than obeyed.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+#: C0 controls except tab and newline, a carriage return not ending a line, DEL, the C1 controls and bidi controls.
+_TEXT_CONTROLS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]|\r(?!\n)")
 #: In a table cell nothing may break the row: tab, newline and carriage return are escaped too.
-_CELL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CELL_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 #: What ``json.dumps(ensure_ascii=False)`` leaves raw inside strings (it escapes C0 itself).
-_JSON_RAW = re.compile("[\x7f-\x9f]")
+_JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
-    return _NAMED.get(char) or f"\\x{ord(char):02x}"
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def visible(text: str) -> str:

@@ -335,3 +335,12 @@ def test_server_log_data_is_compact_json_and_a_string_is_as_it_is() -> None:
     output.server_log("srv", "info", {"msg": "working", "extra": None, "n": "é"})
     output.server_log("srv", "warning", "plain text")
     assert err_of(output) == '[srv] info: {"msg":"working","extra":null,"n":"é"}\n[srv] warning: plain text\n'
+
+
+def test_bidi_controls_are_shown_not_obeyed_in_text_cells_and_json() -> None:
+    # "Trojan Source": an override makes a name read differently from what it is.
+    spoof = "ls\u202e txt.exe\u2066x\u2069"
+    assert visible(spoof) == "ls\\u202e txt.exe\\u2066x\\u2069"
+    assert cell(spoof) == "ls\\u202e txt.exe\\u2066x\\u2069"
+    assert json_safe('"\u202e"') == '"\\u202e"'
+    assert visible("שלום مرحبا") == "שלום مرحبا"  # right-to-left text itself is left alone
