@@ -202,6 +202,29 @@ def test_a_signal_mid_call_sends_notifications_cancelled_over_streamable_http(
         assert wait_for_line(calls, "cancelled ", timeout=2) == f"cancelled {request_id}"
 
 
+@SIGNALS
+def test_a_signal_mid_call_over_2026_07_28_http_stops_the_servers_handler(
+    started: list[subprocess.Popen[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signum: signal.Signals,
+    code: int,
+) -> None:
+    calls = tmp_path / "calls.txt"
+    monkeypatch.setenv("FAULTY_CALLS", str(calls))  # the server runs in this process
+    app = _faulty_module().build_mcpserver("cancel-spy").streamable_http_app(host="127.0.0.1")
+    with serve_asgi(app) as base:
+        # 2026-07-28 has no notifications/cancelled for this: closing the request's response stream cancels it.
+        proc = start(started, "call", "--url", f"{base}/mcp", "--protocol", "2026-07-28", "slow")
+        request_id = wait_for_line(calls, "slow ").split()[1]
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=15)
+        assert proc.returncode == code, stderr
+        assert stdout == ""
+        assert "Traceback" not in stderr
+        assert wait_for_line(calls, "ended ", timeout=5) == f"ended {request_id}"
+
+
 # ------------------------------------------------------------------------------------ bounded memory (issue 12 E)
 
 

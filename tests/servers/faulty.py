@@ -42,8 +42,8 @@ long-lines         stdlib: tool ``big(mb)`` answers a text of exactly mb MiB on 
                    mb MiB to stderr without a newline, then answers "ok"
 unparsable         stdlib: tools ``array`` (result is an array), ``deep`` (result nested 100,000 deep) and
                    ``surrogate`` (text with a lone surrogate escape) answer lines the SDK cannot parse
-cancel-spy         tool ``slow`` appends "slow <request id>" to $FAULTY_CALLS and never returns; each
-                   notifications/cancelled appends "cancelled <requestId>"
+cancel-spy         tool ``slow`` appends "slow <request id>" to $FAULTY_CALLS and never returns ("ended <id>" when
+                   its handler is cancelled); each notifications/cancelled appends "cancelled <requestId>"
 media              stdlib: tool ``media(fail=false)`` (readOnlyHint) answers ``MEDIA_CONTENT``: text, a PNG, a BMP,
                    audio, text and blob resources, a resource link, a PNG that is not base64 (isError when ``fail``)
 =================  =====================================================================================
@@ -533,7 +533,10 @@ def add_cancel_spy(mcp: Any) -> None:
 
     async def slow(ctx: Context) -> str:
         note_call(f"slow {ctx.request_id}")
-        await anyio.sleep_forever()
+        try:
+            await anyio.sleep_forever()
+        finally:  # cancelled: by notifications/cancelled, or (2026-07-28) by the client closing the request's stream
+            note_call(f"ended {ctx.request_id}")
         return "unreachable"
 
     slow.__annotations__ = {"ctx": Context, "return": str}  # resolved here: Context is imported locally
