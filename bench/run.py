@@ -175,9 +175,19 @@ def main() -> None:
     parser.add_argument("--inspector", help="the mcp-inspector executable (default: the peers folder's)")
     parser.add_argument("--fastmcp", help="the fastmcp executable (peer CLI; not in the peers folder)")
     parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="run only the rows whose scenario contains TEXT (case-insensitive; repeatable), e.g. --only '5 servers'",
+    )
     options = parser.parse_args()
     runs = options.runs
     rows: list[Row] = []
+
+    def wanted(scenario: str) -> bool:
+        return not options.only or any(text.lower() in scenario.lower() for text in options.only)
+
     peers = Peers.find(options.peers)
     skipped: list[str] = []
     scratch = tempfile.TemporaryDirectory()
@@ -192,15 +202,18 @@ def main() -> None:
             (["--help"], "mcpctl --help", "≤ floor + 60 ms"),
             (["completion", "bash"], "mcpctl completion bash", "≤ floor + 100 ms"),
         ):
+            if not wanted(name):
+                continue
             ours, base = pairwise(runs, [MCPCTL, *argv], floor)
             rows.append(Row(name, ours, "python -c pass", base, target))
 
-    bare = [PY, str(HERE / "bare_sdk_call.py"), "echo", "message=hi", "--", *shlex.split(DEMO)]
-    ours, base = pairwise(runs, [MCPCTL, "call", "--stdio", DEMO, "echo", "message=hi"], bare)
-    rows.append(Row("mcpctl call (Python SDK server)", ours, "bare SDK script", base, "≤ 0.7×"))
+    if wanted("mcpctl call (Python SDK server)"):
+        bare = [PY, str(HERE / "bare_sdk_call.py"), "echo", "message=hi", "--", *shlex.split(DEMO)]
+        ours, base = pairwise(runs, [MCPCTL, "call", "--stdio", DEMO, "echo", "message=hi"], bare)
+        rows.append(Row("mcpctl call (Python SDK server)", ours, "bare SDK script", base, "≤ 0.7×"))
 
     everything_cmd = options.everything or peers.everything
-    if everything_cmd:
+    if everything_cmd and wanted("mcpctl call (server-everything)"):
         everything = shlex.split(everything_cmd)
         mine = [MCPCTL, "call", "--stdio", everything_cmd, "echo", "message=hi"]
         contenders = {
@@ -228,13 +241,15 @@ def main() -> None:
             rows.append(Row("mcpctl call (server-everything)", times["mcpctl call"], name, times[name], target))
         skipped += [name for name, path in (("mcporter", peers.mcporter), ("mcpc", peers.mcpc)) if path is None]
         skipped += [] if inspector else ["Inspector"]
-    else:
+    elif not everything_cmd:
         skipped.append("server-everything (and every peer CLI)")
 
     servers = [("Python SDK demo", shlex.split(DEMO))]
     if everything_cmd:
         servers.append(("server-everything", shlex.split(everything_cmd)))
     for label, command in servers:
+        if not wanted(f"tools list, 5 servers ({label})"):
+            continue
         with tempfile.TemporaryDirectory() as folder:
             profile = five_server_profile(Path(folder), command)
             one = [MCPCTL, "tools", "list", "--profile", str(profile), "s0"]
@@ -242,7 +257,9 @@ def main() -> None:
             ours, base = pairwise(runs, five, one, env)
             rows.append(Row(f"tools list, 5 servers ({label})", ours, "tools list, 1 server", base, "≤ 1.5×"))
 
-    rss = statistics.median(peak_rss_mb([MCPCTL, "call", "--stdio", DEMO, "echo", "message=hi"]) for _ in range(3))
+    rss = None
+    if wanted("peak RSS"):
+        rss = statistics.median(peak_rss_mb([MCPCTL, "call", "--stdio", DEMO, "echo", "message=hi"]) for _ in range(3))
 
     header = ["scenario", "median", "min–max (ms)", "reference", "reference median", "difference", "ratio", "target"]
     load = os.getloadavg()[0]
@@ -257,7 +274,8 @@ def main() -> None:
         print("| " + " | ".join(row.cells()) + " |")
     print()
     print("difference and ratio: this row's command against the reference, pairwise medians over the rounds.")
-    print(f"Peak RSS of `mcpctl call` (its own VmHWM, median of 3): {rss:.0f} MB (target ≤ 100 MB)")
+    if rss is not None:
+        print(f"Peak RSS of `mcpctl call` (its own VmHWM, median of 3): {rss:.0f} MB (target ≤ 100 MB)")
     if skipped:
         print(f"Skipped (not in {options.peers}): {', '.join(skipped)}")
     scratch.cleanup()

@@ -143,20 +143,18 @@ class StdioServer:
         SIGTERM after ``idle``. Without ``/proc`` every server gets ``limit``. The processes watched are those
         of the session when the wait starts (one scan of ``/proc``); the sweep that follows finds them all.
         """
-        started = anyio.current_time()
-        quiet_since = sampled = started
+        started = quiet_since = anyio.current_time()
         members = [str(pid) for pid in _session_members(self.pgid)]
         last = _session_usage(self.pgid, members)
         while self.process.returncode is None:
             now = anyio.current_time()
             if now - started >= limit:
                 return False
-            if now - sampled >= idle / 2:
-                sampled, usage = now, _session_usage(self.pgid, members)
-                if usage is None or usage != last or usage[1]:
-                    quiet_since, last = now, usage
-                elif now - quiet_since >= idle:
-                    return False
+            usage = _session_usage(self.pgid, members)  # each poll (a few stat reads): quiet time to within 10 ms
+            if usage is None or usage != last or usage[1]:
+                quiet_since, last = now, usage
+            elif now - quiet_since >= idle:
+                return False
             await anyio.sleep(_POLL)
         return True
 
@@ -183,14 +181,23 @@ class StdioServer:
         if not _signal_session(self.pgid, signal.SIGTERM):
             _live_groups.discard(self.pgid)
             return
-        with anyio.move_on_after(TERM_GRACE):
-            while _session_alive(self.pgid) or self.process.returncode is None:
-                await anyio.sleep(_POLL)
-        if _session_alive(self.pgid):
+        if not await self._session_gone(TERM_GRACE) and _session_alive(self.pgid):
             log.info("%s: processes of the server survived SIGTERM; sending SIGKILL", self.target.name)
             _signal_session(self.pgid, signal.SIGKILL)
             await self.wait_exit(TERM_GRACE)
         _live_groups.discard(self.pgid)
+
+    async def _session_gone(self, timeout: float) -> bool:
+        """Wait (at most ``timeout``) until the child has exited and no process is left in its group or session.
+
+        The child's exit is checked first: it costs nothing, while a scan of ``/proc`` reads every process's
+        stat (≈ 1 ms here, five servers closing at once polled it every 10 ms); the scan runs once it is gone.
+        """
+        with anyio.move_on_after(timeout):
+            while self.process.returncode is None or _session_alive(self.pgid):
+                await anyio.sleep(_POLL)
+            return True
+        return False
 
 
 def _signal_session(sid: int, sig: signal.Signals) -> bool:
@@ -231,11 +238,16 @@ def _live_member(pid: str, sid: int) -> bool:
 
 def _member_stat(pid: str, sid: int) -> list[str] | None:
     """The ``/proc/PID/stat`` fields after ``pid (comm)`` of a live process of session or group ``sid``, else None."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read().decode("ascii", "replace")
+    try:  # os.open/os.read: a buffered file object per process costs a third of a scan
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     except OSError:
         return None
+    try:
+        stat = os.read(fd, 4096).decode("ascii", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp session …
     if len(fields) > 12 and str(sid) in (fields[2], fields[3]) and fields[0] not in ("Z", "X"):
         return fields
