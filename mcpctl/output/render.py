@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from mcpctl.core.auth import OAuthConfig
 from mcpctl.core.profile import ServerConfig
 from mcpctl.core.secrets import MASK, is_secret_name, mask_args, mask_mapping, mask_url
 from mcpctl.core.wire import dump_json
@@ -115,6 +116,8 @@ def config_view(config: ServerConfig) -> dict[str, Any]:
             headers["Authorization"] = f"Bearer {MASK} (from ${config.bearer_token_env_var})"
         if headers:
             view["headers"] = headers
+        if config.oauth is not None:
+            view["oauth"] = _oauth_view(config.oauth)
     if config.enabled_tools is not None:
         view["enabled_tools"] = list(config.enabled_tools)
     if config.disabled_tools:
@@ -122,6 +125,21 @@ def config_view(config: ServerConfig) -> dict[str, Any]:
     settings = {k: v for k, v in vars(config.settings).items() if v is not None}
     if settings:
         view["settings"] = settings
+    return view
+
+
+def _oauth_view(oauth: OAuthConfig) -> dict[str, Any]:
+    """The ``oauth`` table as set (the secret is only ever named by its variable, shown masked like a header's)."""
+    view: dict[str, Any] = {"grant": oauth.grant}
+    if oauth.client_id:
+        view["client_id"] = oauth.client_id
+    if oauth.client_secret_env:
+        view["client_secret"] = f"{MASK} (from ${oauth.client_secret_env})"
+    for key in ("token_endpoint_auth_method", "private_key_file", "client_metadata_url", "issuer"):
+        if getattr(oauth, key):
+            view[key] = getattr(oauth, key)
+    if oauth.scopes:
+        view["scopes"] = " ".join(oauth.scopes)
     return view
 
 

@@ -336,3 +336,22 @@ def test_add_to_a_profile_path_under_a_file_is_exit_2_naming_it_without_a_traceb
     assert f"cannot write {blocker / 'p.toml'}" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_show_prints_the_oauth_table_naming_the_secrets_variable_never_its_value(tmp_path: Path) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_text(
+        '[servers.api]\nurl = "https://mcp.example.com/mcp"\n[servers.api.oauth]\ngrant = "client_credentials"\n'
+        'client_id = "ci"\nclient_secret_env = "API_SECRET"\nscopes = ["mcp:read", "mcp:write"]\n'
+    )
+    shown = mcpctl("servers", "show", "api", "-p", str(profile), "-o", "json", env={"API_SECRET": "s3cret-value"})
+    assert shown.exit_code == 0, shown
+    assert json.loads(shown.stdout)["oauth"] == {
+        "grant": "client_credentials",
+        "client_id": "ci",
+        "client_secret": "*** (from $API_SECRET)",
+        "scopes": "mcp:read mcp:write",
+    }
+    text = mcpctl("servers", "show", "api", "-p", str(profile), env={"API_SECRET": "s3cret-value"})
+    assert "oauth:\n  grant: client_credentials\n  client_id: ci\n" in text.stdout
+    assert "s3cret-value" not in text.stdout + shown.stdout
