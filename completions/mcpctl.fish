@@ -44,7 +44,6 @@ complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcomm
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from login' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from login' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from login' -l trace -r -F
-complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from login' -l login -l no-login
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from login' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from logout' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from logout' -l output -s o -x -a 'text table json ndjson'
@@ -64,7 +63,6 @@ complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcomm
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from logout' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from logout' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from logout' -l trace -r -F
-complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from logout' -l login -l no-login
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from logout' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from status' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from status' -l output -s o -x -a 'text table json ndjson'
@@ -84,7 +82,6 @@ complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcomm
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from status' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from status' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from status' -l trace -r -F
-complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from status' -l login -l no-login
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from status' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from token' -l profile -s p -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from token' -l output -s o -x -a 'text table json ndjson'
@@ -104,7 +101,6 @@ complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcomm
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from token' -l quiet -s q
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from token' -l debug
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from token' -l trace -r -F
-complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from token' -l login -l no-login
 complete -c mcpctl -n '__fish_seen_subcommand_from auth; and __fish_seen_subcommand_from token' -l help -s h
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l concurrency -s j -r -F
 complete -c mcpctl -n '__fish_seen_subcommand_from batch' -l fail-fast

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Log in to OAuth-protected HTTP servers; see and remove stored tokens.", no_args_is_help=True)
 
 ServerArg = Annotated[str | None, typer.Argument(help="The profile server (or give --url).")]
+#: Declared so that the shared ``--login/--no-login`` is not offered here: asking for a login is leave enough, and
+#: the other auth commands start none.
+NoLoginFlag = Annotated[bool | None, typer.Option("--login/--no-login", hidden=True)]
 
 
 def _one(ctx: Context, server: str | None) -> Target:
@@ -31,6 +34,7 @@ def _one(ctx: Context, server: str | None) -> Target:
 @server_command()
 def login(
     ctx: Context,
+    login: NoLoginFlag = None,
     server: ServerArg = None,
     scope: Annotated[
         list[str] | None,
@@ -106,6 +110,7 @@ def _logged_in(state: AuthState) -> str:
 @server_command()
 def status(
     ctx: Context,
+    login: NoLoginFlag = None,
     servers: Annotated[
         list[str] | None, typer.Argument(help="Servers to show (default: every HTTP server in the profile).")
     ] = None,
@@ -147,7 +152,7 @@ def status(
 
 @app.command("logout")
 @server_command()
-def logout(ctx: Context, server: ServerArg = None) -> None:
+def logout(ctx: Context, server: ServerArg = None, login: NoLoginFlag = None) -> None:
     """Forget a server's tokens and registered client (revoking them at the server first, where it allows).
 
     Example: mcpctl auth logout github
@@ -171,7 +176,7 @@ def logout(ctx: Context, server: ServerArg = None) -> None:
 
 @app.command("token")
 @server_command()
-def token(ctx: Context, server: ServerArg = None) -> None:
+def token(ctx: Context, server: ServerArg = None, login: NoLoginFlag = None) -> None:
     """Print a fresh access token (refreshed first when about to expire): for curl and scripts.
 
     The one command that prints a token. Exit 6 when none is stored or it cannot be refreshed. For curl:

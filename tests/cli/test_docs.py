@@ -56,10 +56,10 @@ def leaves(root: Any) -> list[Any]:
 
 
 def spellings(command: Any) -> set[str]:
-    """Every option spelling a command accepts, ``-h/--help`` included."""
+    """Every option spelling a command offers (hidden ones are not documented), ``-h/--help`` included."""
     names = {"-h", "--help"}
     for param in command.params:
-        if param.param_type_name == "option":
+        if param.param_type_name == "option" and not getattr(param, "hidden", False):
             names.update(param.opts, param.secondary_opts)
     return names
 
