@@ -28,9 +28,10 @@ import anyio
 from mcpctl.core.errors import McpctlError, ProtocolError, TimeoutExpired, ToolFailed, UsageError
 from mcpctl.core.progress import Progress
 from mcpctl.ops.model import Tool
+from mcpctl.sessions.clock import CallClock
 from mcpctl.sessions.options import SessionOptions
 from mcpctl.sessions.raw import EXTENSION, raw_request
-from mcpctl.sessions.session import CallClock, Session, open_session
+from mcpctl.sessions.session import Session, open_session
 from mcpctl.sessions.targets import Target
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})

@@ -26,6 +26,7 @@ from mcpctl.core.progress import Progress
 from mcpctl.core.retry import Attempts, RetryPolicy, retrying
 from mcpctl.core.version import __version__
 from mcpctl.sessions.classify import HttpLog, Phase, attach_stdio, classify, leaves
+from mcpctl.sessions.clock import CallClock
 from mcpctl.sessions.options import LOG_LEVELS, LogSink, ProgressSink, SessionOptions, UpdatedSink
 from mcpctl.sessions.provenance import WireLog, watched
 from mcpctl.sessions.revision import explain_pin
@@ -159,56 +160,6 @@ class Session:
 
 
 _call_numbers = itertools.count(1)
-
-
-class CallClock:
-    """A call's two deadlines: ``idle`` seconds of silence (restarted by progress) and ``bound`` in all."""
-
-    def __init__(self, idle: float, bound: float | None) -> None:
-        self.idle = idle
-        self.bound = bound
-        self.started = anyio.current_time()
-        self.scope = anyio.CancelScope(deadline=self._deadline())
-
-    def _deadline(self) -> float:
-        hard = math.inf if self.bound is None else self.started + self.bound
-        return min(anyio.current_time() + self.idle, hard)
-
-    def touch(self) -> None:
-        """A progress notification arrived: the call is alive, its silence deadline starts again."""
-        self.scope.deadline = self._deadline()
-
-    def elapsed(self) -> float:
-        return anyio.current_time() - self.started
-
-    def over_bound(self) -> bool:
-        return self.bound is not None and self.elapsed() >= self.bound
-
-    async def run(self, operation: Awaitable[T], server: str, tool: str) -> T:
-        """Await ``operation`` until a deadline; cancelling it sends the server ``notifications/cancelled``."""
-        with self.scope:
-            return await operation
-        raise self.expired(server, f"tool '{tool}'")
-
-    def expired(
-        self,
-        server: str,
-        what: str,
-        silent: str = "sent neither an answer nor progress",
-        cancelled: str = "it was cancelled",
-    ) -> TimeoutExpired:
-        """The error for a missed deadline, naming the flag that set it (``what``: the call or task that missed it)."""
-        if self.over_bound():
-            return TimeoutExpired(
-                f"timed out: {what} was still running at --max-time ({self.bound:g}s); {cancelled}",
-                hint="raise --max-time (or max_time_sec in the profile)",
-                server=server,
-            )
-        return TimeoutExpired(
-            f"timed out: {what} {silent} for {self.idle:g}s; {cancelled}",
-            hint="raise --timeout (or tool_timeout_sec in the profile)",
-            server=server,
-        )
 
 
 class _InFlight:

@@ -297,6 +297,24 @@ def test_a_tool_needing_more_scope_is_exit_6_without_leave_and_a_step_up_login_a
     assert set(stored(tmp_path)["tokens"]["scope"].split()) >= {"mcp:read", "mcp:write"}
 
 
+def test_a_step_up_login_mid_call_does_not_count_against_the_calls_timeout(
+    tmp_path: Path, protected_server: ProtectedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    path = profile(tmp_path, "prot", protected_server.url)
+    login(tmp_path, "prot", "-p", str(path), "--scope", "mcp:read")
+    slow = tmp_path / "slow_browser.sh"  # a person who takes 2.5 s in the browser
+    slow.write_text(f'#!/bin/sh\nsleep 2.5\nexec {sys.executable} {BROWSER_SCRIPT} "$1"\n')
+    slow.chmod(0o755)
+    env = {**state_env(tmp_path), "BROWSER": f"{slow} %s"}
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # this process read the fast $BROWSER at the login above
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    stepped = mcpctl("call", "prot.write_thing", "thing=x", "-p", str(path), "--timeout", "1", tty=True, env=env)
+    assert stepped.exit_code == 0, stepped
+    assert stepped.stdout == "wrote x\n"
+    assert stepped.elapsed > 2.5  # the login did wait for the person
+
+
 # ----------------------------------------------------------------------------------------------- expiry and refresh
 
 

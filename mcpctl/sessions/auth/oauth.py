@@ -41,6 +41,7 @@ from mcpctl.core.errors import AuthError
 from mcpctl.core.secrets import redact
 from mcpctl.sessions.auth.loopback import Loopback
 from mcpctl.sessions.auth.store import CredentialStore, SdkStorage
+from mcpctl.sessions.clock import person_at_work
 
 if TYPE_CHECKING:
     from mcpctl.sessions.classify import HttpLog
@@ -120,7 +121,7 @@ class Person:
         if self.loopback is None:  # pragma: no cover - listen() runs before any redirect
             raise AuthError("no redirect listener")
         wait = self.options.login_timeout
-        with self.pause.held():
+        with self.pause.held(), person_at_work():
             try:
                 with anyio.fail_after(wait):
                     got = await self.loopback.wait()
