@@ -147,3 +147,53 @@ async def test_sdk_storage_hands_the_sdk_tokens_with_the_remaining_lifetime(tmp_
     assert got is not None and got.refresh_token == "r" * 20 and 3590 <= (got.expires_in or 0) <= 3600
     storage.drop_tokens()
     assert await storage.get_tokens() is None
+
+
+class _MemoryKeyring:
+    """An OS keyring stand-in (the keyring package's backend interface, in memory)."""
+
+    def __init__(self) -> None:
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, user: str) -> str | None:
+        return self.secrets.get((service, user))
+
+    def set_password(self, service: str, user: str, password: str) -> None:
+        self.secrets[(service, user)] = password
+
+    def delete_password(self, service: str, user: str) -> None:
+        del self.secrets[(service, user)]
+
+
+def test_keyring_store_keeps_tokens_out_of_files_and_lists_and_deletes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring = pytest.importorskip("keyring")
+    memory = _MemoryKeyring()
+    for name in ("get_password", "set_password", "delete_password"):
+        monkeypatch.setattr(keyring, name, getattr(memory, name))
+    env = {"MCPCTL_AUTH_STORE": "keyring", "XDG_STATE_HOME": str(tmp_path)}
+    store = CredentialStore(env=env)
+    assert store.where.startswith("keyring")
+    c = Credential(server_url="http://h/mcp")
+    c.set_tokens({"access_token": "kr-access-token-0123456789", "refresh_token": "kr-refresh-token-0123456789"})
+    store.save(c)
+    on_disk = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+    assert "kr-access-token" not in on_disk and "kr-refresh-token" not in on_disk
+    assert [k for (service, k) in memory.secrets if service == "mcpctl"] == [credential_key("http://h/mcp")]
+    assert store.load("http://h/mcp").tokens["refresh_token"] == "kr-refresh-token-0123456789"  # type: ignore[union-attr]
+    assert [x.server_url for x in store.all()] == ["http://h/mcp"]
+    assert store.delete("http://h/mcp") and store.load("http://h/mcp") is None and not memory.secrets
+
+
+def test_unknown_store_or_a_missing_keyring_package_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcpctl.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown MCPCTL_AUTH_STORE 'vault'"):
+        CredentialStore(env={"MCPCTL_AUTH_STORE": "vault", "XDG_STATE_HOME": str(tmp_path)})
+    monkeypatch.setitem(__import__("sys").modules, "keyring", None)  # not installed
+    with pytest.raises(UsageError, match="needs the keyring package") as caught:
+        CredentialStore(env={"MCPCTL_AUTH_STORE": "keyring", "XDG_STATE_HOME": str(tmp_path)})
+    assert "pip install keyring" in (caught.value.hint or "")
