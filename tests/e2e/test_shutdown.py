@@ -180,49 +180,38 @@ def _faulty_module() -> ModuleType:
 
 
 @SIGNALS
-def test_a_signal_mid_call_sends_notifications_cancelled_over_streamable_http(
-    started: list[subprocess.Popen[str]],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    signum: signal.Signals,
-    code: int,
-) -> None:
-    calls = tmp_path / "calls.txt"
-    monkeypatch.setenv("FAULTY_CALLS", str(calls))  # the server runs in this process
-    app = _faulty_module().build_mcpserver("cancel-spy").streamable_http_app(host="127.0.0.1")
-    with serve_asgi(app) as base:
-        # The handshake era: a 2026-07-28 request is cancelled by closing its response stream instead.
-        proc = start(started, "call", "--url", f"{base}/mcp", "--protocol", "legacy", "slow")
-        request_id = wait_for_line(calls, "slow ").split()[1]
-        proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=15)
-        assert proc.returncode == code, stderr
-        assert stdout == ""
-        assert "Traceback" not in stderr
-        assert wait_for_line(calls, "cancelled ", timeout=2) == f"cancelled {request_id}"
-
-
-@SIGNALS
-def test_a_signal_mid_call_over_2026_07_28_http_stops_the_servers_handler(
-    started: list[subprocess.Popen[str]],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    signum: signal.Signals,
-    code: int,
-) -> None:
-    calls = tmp_path / "calls.txt"
-    monkeypatch.setenv("FAULTY_CALLS", str(calls))  # the server runs in this process
-    app = _faulty_module().build_mcpserver("cancel-spy").streamable_http_app(host="127.0.0.1")
-    with serve_asgi(app) as base:
+@pytest.mark.parametrize(
+    ("protocol", "seen", "wait"),
+    [
+        # The handshake era: the server gets notifications/cancelled for the request.
+        ("legacy", "cancelled ", 2),
         # 2026-07-28 has no notifications/cancelled for this: closing the request's response stream cancels it.
-        proc = start(started, "call", "--url", f"{base}/mcp", "--protocol", "2026-07-28", "slow")
+        ("2026-07-28", "ended ", 5),
+    ],
+    ids=["legacy", "2026-07-28"],
+)
+def test_a_signal_mid_call_over_streamable_http_stops_the_request_on_the_server(
+    started: list[subprocess.Popen[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signum: signal.Signals,
+    code: int,
+    protocol: str,
+    seen: str,
+    wait: float,
+) -> None:
+    calls = tmp_path / "calls.txt"
+    monkeypatch.setenv("FAULTY_CALLS", str(calls))  # the server runs in this process
+    app = _faulty_module().build_mcpserver("cancel-spy").streamable_http_app(host="127.0.0.1")
+    with serve_asgi(app) as base:
+        proc = start(started, "call", "--url", f"{base}/mcp", "--protocol", protocol, "slow")
         request_id = wait_for_line(calls, "slow ").split()[1]
         proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=15)
         assert proc.returncode == code, stderr
         assert stdout == ""
         assert "Traceback" not in stderr
-        assert wait_for_line(calls, "ended ", timeout=5) == f"ended {request_id}"
+        assert wait_for_line(calls, seen, timeout=wait) == f"{seen}{request_id}"
 
 
 # ------------------------------------------------------------------------------------ bounded memory (issue 12 E)
