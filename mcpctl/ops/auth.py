@@ -74,12 +74,9 @@ def _config(target: Target) -> OAuthConfig:
 
 
 def _stored(target: Target, store: CredentialStore) -> Credential | None:
-    """``target``'s stored credential; for the client credentials grant, only when it is the profile's client's."""
-    config = _config(target)
-    credential = store.load(target.url or "", config.client_id)
-    if credential is not None and config.grant == "client_credentials" and credential.client_id != config.client_id:
-        return None
-    return credential
+    """``target``'s stored credential: the record kept under the profile's client when it names one (another client's
+    tokens for the same server are another record)."""
+    return store.load(target.url or "", _config(target).client_id)
 
 
 def state_of(target: Target, store: CredentialStore | None = None) -> AuthState:
@@ -155,9 +152,7 @@ async def logout(target: Target) -> LogoutResult:
     store = CredentialStore()
     credential = _stored(target, store)
     revoked = await _revoke(credential) if credential is not None else None
-    key = _config(target).client_id
-    theirs = credential is None and store.load(target.url or "", key) is not None  # another client's (same server)
-    removed = False if theirs else store.delete(target.url or "", key)
+    removed = store.delete(target.url or "", _config(target).client_id)
     return LogoutResult(server=target.name, removed=removed, revoked=revoked)
 
 

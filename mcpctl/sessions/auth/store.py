@@ -209,9 +209,9 @@ def _try_lock(fd: int) -> bool:
 class SdkStorage:
     """The SDK's ``TokenStorage`` over one stored credential (re-read on every get, so other processes' writes count).
 
-    ``issuer`` is what the provider discovered (it is kept beside the client it registered with). ``client_id``: the
-    client the tokens must belong to (the client credentials grant): tokens stored for another client of the same
-    server are not used, so a wrong secret is not hidden by a token someone else got.
+    ``key``: the profile's client the record is kept under (another client's tokens for the same server are another
+    record, so a wrong secret is never hidden by a token someone else got). ``client_id``: the client credentials
+    grant's client, written into the record beside its tokens (never the secret).
     """
 
     def __init__(
@@ -230,10 +230,7 @@ class SdkStorage:
     async def get_tokens(self) -> Any:
         from mcp.shared.auth import OAuthToken
 
-        credential = self.credential()
-        if self.client_id is not None and credential.client_id != self.client_id:
-            return None
-        tokens = credential.tokens_now()
+        tokens = self.credential().tokens_now()
         if not tokens or not tokens.get("access_token"):
             return None
         hide_tokens(tokens)
