@@ -1,7 +1,8 @@
-"""A call's deadlines, and a person at work for a call (an OAuth login in the browser, mid-call) stopping them.
+"""A call's deadlines, and a person at work (an OAuth login in the browser) stopping the deadline they hold up.
 
-``CallClock.run`` puts its ``hold`` in ``CALL_HOLD`` while it awaits a request; the SDK runs the request's HTTP
-exchange (and so the OAuth flow) in the sender's context, where the login finds it (``person_at_work``).
+The connect (``session._connect_once``) and each call (``CallClock.run``) put their ``hold`` in ``CALL_HOLD`` while
+they await requests; the SDK runs a request's HTTP exchange (and so the OAuth flow) in the sender's context, where
+the login finds it (``person_at_work``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ T = TypeVar("T")
 
 #: ``hold(True)`` stops the deadlines of the call this task works for, ``hold(False)`` restarts them.
 CALL_HOLD: ContextVar[Callable[[bool], None] | None] = ContextVar("mcpctl_call_hold", default=None)
+
+
+@contextlib.contextmanager
+def holding(hold: Callable[[bool], None]) -> Iterator[None]:
+    """Make ``hold`` the deadline a person at work stops, for the requests sent inside the block."""
+    token = CALL_HOLD.set(hold)
+    try:
+        yield
+    finally:
+        CALL_HOLD.reset(token)
 
 
 @contextlib.contextmanager
@@ -60,17 +71,13 @@ class CallClock:
         return self.bound is not None and self.elapsed() >= self.bound
 
     def hold(self, paused: bool) -> None:
-        """A person logs in for this call (``sessions.waiting``): no deadline meanwhile; silence counts anew after."""
+        """A person logs in for this call (``person_at_work``): no deadline meanwhile; silence counts anew after."""
         self.scope.deadline = math.inf if paused else self._deadline()
 
     async def run(self, operation: Awaitable[T], server: str, tool: str) -> T:
         """Await ``operation`` until a deadline; cancelling it sends the server ``notifications/cancelled``."""
-        held = CALL_HOLD.set(self.hold)
-        try:
-            with self.scope:
-                return await operation
-        finally:
-            CALL_HOLD.reset(held)
+        with holding(self.hold), self.scope:
+            return await operation
         raise self.expired(server, f"tool '{tool}'")
 
     def expired(

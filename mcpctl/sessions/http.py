@@ -22,7 +22,6 @@ from mcpctl.core.sizes import format_size
 from mcpctl.sessions.classify import BODY_OVER_LIMIT
 
 if TYPE_CHECKING:
-    from mcpctl.sessions.auth.oauth import Pause
     from mcpctl.sessions.classify import HttpLog
     from mcpctl.sessions.options import AuthOptions
     from mcpctl.sessions.targets import Target
@@ -88,13 +87,13 @@ def recorder(http: HttpLog, limit: int) -> Any:
 
 
 async def http_transport(
-    stack: contextlib.AsyncExitStack, target: Target, http: HttpLog, auth_options: AuthOptions, pause: Pause
+    stack: contextlib.AsyncExitStack, target: Target, http: HttpLog, auth_options: AuthOptions
 ) -> Any:
     """A Streamable HTTP or SSE transport whose HTTP client records responses, caps their bodies and logs in (OAuth:
     stored tokens, refreshed; a login where the options allow one)."""
     from mcpctl.sessions.auth.oauth import build_auth
 
-    auth = build_auth(target, auth_options, pause, http)
+    auth = build_auth(target, auth_options, http)
     limit = target.max_response_size
     timeout = httpx2.Timeout(target.startup_timeout, read=max(300.0, target.tool_timeout))
     hooks: dict[str, list[Any]] = {"response": [recorder(http, limit)]}

@@ -26,7 +26,7 @@ from mcpctl.core.progress import Progress
 from mcpctl.core.retry import Attempts, RetryPolicy, retrying
 from mcpctl.core.version import __version__
 from mcpctl.sessions.classify import HttpLog, Phase, attach_stdio, classify, leaves
-from mcpctl.sessions.clock import CallClock
+from mcpctl.sessions.clock import CallClock, holding
 from mcpctl.sessions.options import LOG_LEVELS, LogSink, ProgressSink, SessionOptions, UpdatedSink
 from mcpctl.sessions.provenance import WireLog, watched
 from mcpctl.sessions.revision import explain_pin
@@ -293,19 +293,25 @@ async def _connect_once(target: Target, options: SessionOptions) -> AsyncIterato
                     tg.start_soon(stdio.pump_stderr)
                     transport: Any = stdio_transport(stdio)
                 else:
-                    from mcpctl.sessions.auth.oauth import Pause
                     from mcpctl.sessions.http import http_transport
 
                     http = wire.http = HttpLog()
-                    pause = Pause(deadline, target.startup_timeout)
-                    transport = await http_transport(stack, target, http, options.auth, pause)
+                    transport = await http_transport(stack, target, http, options.auth)
                 transport = watched(transport, wire)
                 if options.tap is not None:
                     transport = tapped(transport, target.name, options.tap)
                 client = _make_client(transport, target, options)
-                await stack.enter_async_context(client)
-                if options.server_log is not None and client.protocol_version not in MODERN_VERSIONS:
-                    await _set_log_level(client, target, log_level(options))
+
+                def hold_connect(paused: bool) -> None:
+                    """A login during the handshake: no connect deadline while the person is at it (once connected,
+                    a request task that still holds this does nothing)."""
+                    if not entered:
+                        deadline.deadline = math.inf if paused else anyio.current_time() + target.startup_timeout
+
+                with holding(hold_connect):
+                    await stack.enter_async_context(client)
+                    if options.server_log is not None and client.protocol_version not in MODERN_VERSIONS:
+                        await _set_log_level(client, target, log_level(options))
                 deadline.deadline = math.inf
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s: connected in %.0f ms, protocol %s", target.name, elapsed, client.protocol_version)

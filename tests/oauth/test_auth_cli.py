@@ -297,18 +297,35 @@ def test_a_tool_needing_more_scope_is_exit_6_without_leave_and_a_step_up_login_a
     assert set(stored(tmp_path)["tokens"]["scope"].split()) >= {"mcp:read", "mcp:write"}
 
 
+def slow_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A ``$BROWSER`` for a person who takes 2.5 s in the browser (re-read by this process's ``webbrowser``)."""
+    slow = tmp_path / "slow_browser.sh"
+    slow.write_text(f'#!/bin/sh\nsleep 2.5\nexec {sys.executable} {BROWSER_SCRIPT} "$1"\n')
+    slow.chmod(0o755)
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    return f"{slow} %s"
+
+
+def test_a_login_on_demand_at_connect_does_not_count_against_the_connect_timeout(
+    tmp_path: Path, protected_server: ProtectedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    env = {**state_env(tmp_path), "BROWSER": slow_browser(tmp_path, monkeypatch)}
+    url = protected_server.url
+    done = mcpctl("call", "--url", url, "whoami", "--connect-timeout", "1", tty=True, env=env)
+    assert done.exit_code == 0, done
+    assert whoami(done)["sub"] == "alice"
+    assert done.elapsed > 2.5  # the login did wait for the person
+
+
 def test_a_step_up_login_mid_call_does_not_count_against_the_calls_timeout(
     tmp_path: Path, protected_server: ProtectedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CI", raising=False)
     path = profile(tmp_path, "prot", protected_server.url)
     login(tmp_path, "prot", "-p", str(path), "--scope", "mcp:read")
-    slow = tmp_path / "slow_browser.sh"  # a person who takes 2.5 s in the browser
-    slow.write_text(f'#!/bin/sh\nsleep 2.5\nexec {sys.executable} {BROWSER_SCRIPT} "$1"\n')
-    slow.chmod(0o755)
-    env = {**state_env(tmp_path), "BROWSER": f"{slow} %s"}
-    monkeypatch.setattr(webbrowser, "_tryorder", None)  # this process read the fast $BROWSER at the login above
-    monkeypatch.setattr(webbrowser, "_browsers", {})
+    env = {**state_env(tmp_path), "BROWSER": slow_browser(tmp_path, monkeypatch)}  # after the login's fast one
     stepped = mcpctl("call", "prot.write_thing", "thing=x", "-p", str(path), "--timeout", "1", tty=True, env=env)
     assert stepped.exit_code == 0, stepped
     assert stepped.stdout == "wrote x\n"

@@ -20,7 +20,7 @@ import threading
 import time
 import warnings
 import webbrowser
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -58,26 +58,6 @@ def login_hint(target: Target) -> str:
     return f"run: mcpctl auth login --url {redact(target.url or '')}"
 
 
-class Pause:
-    """Lifts a connect deadline while a person is logging in (the browser may take minutes), then restarts it."""
-
-    def __init__(self, scope: anyio.CancelScope | None = None, span: float = 0.0) -> None:
-        self.scope = scope
-        self.span = span
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        scope = self.scope
-        if scope is None or scope.deadline == float("inf"):
-            yield
-            return
-        scope.deadline = float("inf")
-        try:
-            yield
-        finally:
-            scope.deadline = anyio.current_time() + self.span
-
-
 def _has_display() -> bool:
     return bool(
         os.environ.get("BROWSER")
@@ -99,10 +79,9 @@ def open_browser(url: str) -> bool:
 class Person:
     """The person's side of an authorization-code login: show the URL, open the browser, take the redirect."""
 
-    def __init__(self, server: str, options: AuthOptions, pause: Pause) -> None:
+    def __init__(self, server: str, options: AuthOptions) -> None:
         self.server = server
         self.options = options
-        self.pause = pause
         self.loopback: Loopback | None = None
 
     async def listen(self, preferred_port: int | None) -> str:
@@ -121,7 +100,7 @@ class Person:
         if self.loopback is None:  # pragma: no cover - listen() runs before any redirect
             raise AuthError("no redirect listener")
         wait = self.options.login_timeout
-        with self.pause.held(), person_at_work():
+        with person_at_work():
             try:
                 with anyio.fail_after(wait):
                     got = await self.loopback.wait()
@@ -345,14 +324,12 @@ class StoredCredentials:
 class CodeFlow(StoredCredentials, OAuthClientProvider):
     """Authorization code + PKCE with a loopback redirect (a public client unless the profile names a secret)."""
 
-    def __init__(
-        self, target: Target, config: OAuthConfig, store: CredentialStore, options: AuthOptions, pause: Pause
-    ) -> None:
+    def __init__(self, target: Target, config: OAuthConfig, store: CredentialStore, options: AuthOptions) -> None:
         self.target = target
         self.config = config
         self.storage = SdkStorage(store, target.url or "", key=config.client_id)
         self.may_login = options.policy.allowed
-        self.person = Person(target.name, options, pause)
+        self.person = Person(target.name, options)
         secret = _client_secret(config, target)
         method = config.token_endpoint_auth_method or ("client_secret_basic" if secret else "none")
         metadata = OAuthClientMetadata(
@@ -515,9 +492,7 @@ def _is_ec(pem: str) -> bool:
     return False
 
 
-def build_auth(
-    target: Target, options: AuthOptions, pause: Pause | None = None, http: HttpLog | None = None
-) -> httpx2.Auth | None:
+def build_auth(target: Target, options: AuthOptions, http: HttpLog | None = None) -> httpx2.Auth | None:
     """The ``httpx2.Auth`` for an HTTP target: None when the user gives the Authorization header themselves.
     ``http``: the session's HTTP log, where a refusal is noted for ``classify``."""
     if any(name.lower() == "authorization" for name in target.headers):
@@ -528,7 +503,7 @@ def build_auth(
     if config.grant == "client_credentials":
         auth = client_credentials(target, config, store)
     else:
-        auth = CodeFlow(target, config, store, options, pause or Pause())
+        auth = CodeFlow(target, config, store, options)
     auth.fresh_login = options.fresh
     auth.http_log = http
     return auth  # type: ignore[return-value]
